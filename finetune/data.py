@@ -1,0 +1,203 @@
+"""Instruction data: read and validate JSONL rows, clean them, render and tokenize them for training.
+
+Row formats (DESIGN.md): `{"instruction", "output", "input"?, "context"?, "history"?}` or
+`{"messages": [{"role", "content"}, ...]}` ending with the assistant's answer. Bad rows are
+reported as `file:line: reason`; cleaning is counted in a report, never silent.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.prompt import Passage, build_messages, render_example
+
+IGNORE_INDEX = -100
+# C0/C1 control characters except tab and newline, and the Unicode replacement character.
+BROKEN_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
+
+
+class DataError(ValueError):
+    """The instruction data cannot be used; the message names the file (and line)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    answer: str
+    passages: tuple[Passage, ...] = ()
+    history: tuple[tuple[str, str], ...] = ()  # (role, content)
+    source: str = ""  # file:line
+
+    def messages(self, system_prompt: str) -> list[dict[str, str]]:
+        history = [{"role": r, "content": c} for r, c in self.history]
+        return build_messages(self.question, self.passages, history, system_prompt)
+
+
+@dataclass
+class DataReport:
+    rows_read: int = 0
+    kept: int = 0
+    dropped: Counter = field(default_factory=Counter)  # reason -> count
+    cleaned: Counter = field(default_factory=Counter)  # fix -> count
+    errors: list[str] = field(default_factory=list)  # file:line: reason
+
+    def to_dict(self) -> dict:
+        return {
+            "rows_read": self.rows_read,
+            "kept": self.kept,
+            "dropped": dict(self.dropped),
+            "cleaned": dict(self.cleaned),
+            "errors": self.errors[:50],
+        }
+
+
+def clean_text(text: str, report: DataReport | None = None) -> str:
+    """NFC, broken/control characters removed, whitespace trimmed; each fix counted."""
+    out = unicodedata.normalize("NFC", text)
+    if report is not None and out != text:
+        report.cleaned["nfc"] += 1
+    stripped = BROKEN_CHARS.sub("", out)
+    if report is not None and stripped != out:
+        report.cleaned["broken_chars"] += 1
+    return stripped.strip()
+
+
+def _passage(item, where: str, report: DataReport) -> Passage:
+    if isinstance(item, str):
+        return Passage(text=clean_text(item, report))
+    if isinstance(item, dict) and isinstance(item.get("text"), str):
+        return Passage(
+            text=clean_text(item["text"], report),
+            title=clean_text(str(item.get("title", "")), report),
+            doc_id=str(item.get("doc_id", item.get("source", ""))),
+        )
+    raise DataError(f"{where}: each context item must be a string or an object with 'text'")
+
+
+def parse_row(row: object, where: str, report: DataReport) -> Example:
+    """One JSON row -> Example, or DataError naming the field that is wrong."""
+    if not isinstance(row, dict):
+        raise DataError(f"{where}: a row must be a JSON object")
+    if "messages" in row:
+        msgs = row["messages"]
+        if not isinstance(msgs, list) or len(msgs) < 2:
+            raise DataError(f"{where}: 'messages' must be a list of at least a user and an assistant turn")
+        for i, m in enumerate(msgs):
+            if not isinstance(m, dict) or m.get("role") not in ("user", "assistant") or not isinstance(m.get("content"), str):
+                raise DataError(
+                    f"{where}: messages[{i}] must be {{'role': 'user'|'assistant', 'content': str}} "
+                    "(the system prompt comes from model.system_prompt)"
+                )
+        if msgs[-1]["role"] != "assistant" or msgs[-2]["role"] != "user":
+            raise DataError(f"{where}: 'messages' must end with a user turn followed by the assistant's answer")
+        history = tuple((m["role"], clean_text(m["content"], report)) for m in msgs[:-2])
+        question, answer = clean_text(msgs[-2]["content"], report), clean_text(msgs[-1]["content"], report)
+        passages: tuple[Passage, ...] = ()
+    else:
+        for key in ("instruction", "output"):
+            if not isinstance(row.get(key), str):
+                raise DataError(f"{where}: field '{key}' is missing or not a string")
+        question = clean_text(row["instruction"], report)
+        extra = row.get("input") or ""
+        if not isinstance(extra, str):
+            raise DataError(f"{where}: field 'input' must be a string")
+        if extra.strip():
+            question = f"{question}\n\n{clean_text(extra, report)}"
+        answer = clean_text(row["output"], report)
+        context = row.get("context") or []
+        if not isinstance(context, list):
+            raise DataError(f"{where}: field 'context' must be a list of passages")
+        passages = tuple(_passage(item, f"{where}: context", report) for item in context)
+        raw_history = row.get("history") or []
+        if not isinstance(raw_history, list) or not all(
+            isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+            for t in raw_history
+        ):
+            raise DataError(f"{where}: field 'history' must be a list of {{'role': 'user'|'assistant', 'content': str}}")
+        history = tuple((t["role"], clean_text(t["content"], report)) for t in raw_history)
+    if not question:
+        raise DataError(f"{where}: the question is empty")
+    if not answer:
+        raise DataError(f"{where}: the answer ('output') is empty")
+    return Example(question, answer, passages, history, where)
+
+
+def instruction_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise DataError(f"{path}: no such file or folder; set finetune.instructions in config.yaml")
+    files = sorted(path.glob("*.jsonl"))
+    if not files:
+        raise DataError(f"{path}: no .jsonl files found")
+    return files
+
+
+def read_examples(path: Path, report: DataReport) -> list[Example]:
+    """All valid rows of a file or folder; invalid ones go to report.errors as `file:line: reason`."""
+    examples: list[Example] = []
+    seen: set[tuple] = set()
+    for file in instruction_files(path):
+        with open(file, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                report.rows_read += 1
+                where = f"{file}:{lineno}"
+                try:
+                    example = parse_row(json.loads(line), where, report)
+                except json.JSONDecodeError as e:
+                    report.errors.append(f"{where}: invalid JSON ({e.msg})")
+                    report.dropped["invalid"] += 1
+                    continue
+                except DataError as e:
+                    report.errors.append(str(e))
+                    report.dropped["invalid"] += 1
+                    continue
+                key = (example.question, example.answer, example.passages, example.history)
+                if key in seen:
+                    report.dropped["duplicate"] += 1
+                    continue
+                seen.add(key)
+                examples.append(example)
+    return examples
+
+
+def tokenize_example(tokenizer, example: Example, system_prompt: str) -> dict[str, list[int]]:
+    """input_ids and labels; labels are IGNORE_INDEX everywhere but the answer and its end-of-turn."""
+    prompt, completion = render_example(tokenizer, example.messages(system_prompt), example.answer)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
+    return {
+        "input_ids": prompt_ids + completion_ids,
+        "labels": [IGNORE_INDEX] * len(prompt_ids) + completion_ids,
+    }
+
+
+def tokenize_all(tokenizer, examples: list[Example], system_prompt: str, max_tokens: int, report: DataReport):
+    """Tokenized rows within max_tokens; longer ones are dropped and counted."""
+    rows = []
+    for example in examples:
+        row = tokenize_example(tokenizer, example, system_prompt)
+        if len(row["input_ids"]) > max_tokens:
+            report.dropped["over_length"] += 1
+            continue
+        rows.append(row)
+    report.kept = len(rows)
+    return rows
+
+
+def split(rows: list, val_fraction: float, seed: int) -> tuple[list, list]:
+    """Seeded train/validation split; at least one validation row when the fraction is non-zero."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    n_val = max(1, round(len(rows) * val_fraction)) if val_fraction > 0 and len(rows) > 1 else 0
+    val = [rows[i] for i in order[:n_val]]
+    train = [rows[i] for i in order[n_val:]]
+    return train, val

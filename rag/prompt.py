@@ -1,0 +1,128 @@
+"""The prompt contract (DESIGN.md): one function renders a conversation for the model.
+
+System prompt + numbered context blocks with their source titles + chat history + question, through
+the tokenizer's chat template. Fine-tuning renders its examples with these same functions, and the
+adapter records the format it was trained with so the server can refuse a mismatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+CONTEXT_HEADER = "Tài liệu:"
+QUESTION_HEADER = "Câu hỏi:"
+
+
+class PromptFormatMismatch(RuntimeError):
+    """The adapter was trained with a different template, stop tokens or system prompt."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved (or given) context block; `title` includes the heading path."""
+
+    text: str
+    title: str = ""
+    doc_id: str = ""
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def format_context(passages: Sequence[Passage]) -> str:
+    """`[1] title\\ntext` blocks separated by blank lines; the numbers are what answers cite."""
+    blocks = []
+    for n, p in enumerate(passages, start=1):
+        head = f"[{n}] {p.title}".rstrip()
+        blocks.append(f"{head}\n{p.text.strip()}")
+    return "\n\n".join(blocks)
+
+
+def user_turn(question: str, passages: Sequence[Passage] = ()) -> str:
+    """The final user message: the context blocks (if any), then the question."""
+    question = nfc(question.strip())
+    if not passages:
+        return question
+    return nfc(f"{CONTEXT_HEADER}\n{format_context(passages)}\n\n{QUESTION_HEADER} {question}")
+
+
+def build_messages(
+    question: str,
+    passages: Sequence[Passage] = (),
+    history: Sequence[dict[str, str]] = (),
+    system_prompt: str = "",
+) -> list[dict[str, str]]:
+    """Chat messages for the template: system, earlier turns, then context + question."""
+    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    for turn in history:
+        role = turn["role"]
+        if role not in ("user", "assistant"):
+            raise ValueError(f"history turn has role {role!r}; expected 'user' or 'assistant'")
+        messages.append({"role": role, "content": nfc(turn["content"].strip())})
+    messages.append({"role": "user", "content": user_turn(question, passages)})
+    return messages
+
+
+def render_prompt(tokenizer: Any, messages: list[dict[str, str]]) -> str:
+    """The generation prompt (ends where the assistant's answer starts)."""
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
+def render_example(tokenizer: Any, messages: list[dict[str, str]], answer: str) -> tuple[str, str]:
+    """(prompt, completion) for training: `prompt + completion` is the full templated conversation.
+
+    The completion is the answer and the end-of-turn marker the template puts after it, so the
+    model learns to stop; anything the template adds after that marker (a newline) is dropped.
+    """
+    prompt = render_prompt(tokenizer, messages)
+    full = tokenizer.apply_chat_template(
+        messages + [{"role": "assistant", "content": nfc(answer.strip())}], tokenize=False
+    )
+    if not full.startswith(prompt):
+        raise PromptFormatMismatch("chat template does not render the prompt as a prefix of the conversation")
+    completion = full[len(prompt) :]
+    stop = stop_strings(tokenizer)
+    ends = [completion.rfind(s) + len(s) for s in stop if s in completion]
+    return prompt, completion[: max(ends)] if ends else completion
+
+
+def stop_strings(tokenizer: Any) -> list[str]:
+    """Tokens that end an assistant turn: the EOS and the template's end-of-turn marker, if any."""
+    stops = []
+    for tok in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", tokenizer.eos_token):
+        if tok and tok in tokenizer.get_vocab() and tok not in stops:
+            stops.append(tok)
+    return stops
+
+
+def stop_token_ids(tokenizer: Any) -> list[int]:
+    return [tokenizer.convert_tokens_to_ids(s) for s in stop_strings(tokenizer)]
+
+
+def prompt_format_record(tokenizer: Any, system_prompt: str) -> dict[str, Any]:
+    """What an adapter was trained with; the server compares it before answering."""
+    template = tokenizer.chat_template or ""
+    return {
+        "chat_template_sha256": hashlib.sha256(template.encode("utf-8")).hexdigest(),
+        "stop_tokens": stop_strings(tokenizer),
+        "system_prompt": system_prompt,
+        "context_header": CONTEXT_HEADER,
+        "question_header": QUESTION_HEADER,
+    }
+
+
+def check_prompt_format(recorded: dict[str, Any], tokenizer: Any, system_prompt: str) -> None:
+    """Raise PromptFormatMismatch naming each field that differs from what the adapter learned."""
+    current = prompt_format_record(tokenizer, system_prompt)
+    diffs = [k for k in current if recorded.get(k) != current[k]]
+    if diffs:
+        details = "; ".join(f"{k}: trained {recorded.get(k)!r}, now {current[k]!r}" for k in diffs)
+        raise PromptFormatMismatch(
+            f"the adapter was trained with a different prompt format ({details}). "
+            "Serve with the tokenizer and model.system_prompt it was trained with, or run `make finetune` again."
+        )

@@ -1,0 +1,141 @@
+"""Versioned index storage: build into a new version directory, then switch `CURRENT` atomically.
+
+    <root>/CURRENT             name of the live version (replaced with os.replace, never edited)
+    <root>/<version>/          config.json, chunks.jsonl, dense.faiss, manifest.json
+
+A build that dies at any point leaves only a `.tmp-*` directory behind; the live version and its
+pointer are untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from rag.chunking import Chunk
+
+CURRENT = "CURRENT"
+KEEP_VERSIONS = 3
+
+
+class IndexNotFound(FileNotFoundError):
+    """No published index at the configured place; run `make index`."""
+
+
+class IndexMismatch(RuntimeError):
+    """The index was built with another embedder than the one configured now."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, data) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def new_staging_dir(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    staging = root / f".tmp-{os.getpid()}-{time.time_ns()}"
+    staging.mkdir()
+    return staging
+
+
+def write_version(staging: Path, config: dict, chunks: list[Chunk], vectors: np.ndarray, manifest: dict) -> None:
+    """Everything a version needs, flushed to disk inside the staging directory."""
+    ids = np.array([c.chunk_id for c in chunks], dtype=np.int64)
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(config["dimension"])))
+    if len(chunks):
+        index.add_with_ids(vectors, ids)
+    faiss.write_index(index, str(staging / "dense.faiss"))
+    with open(staging / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for chunk in chunks:
+            f.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    _write_json(staging / "manifest.json", manifest)
+    _write_json(staging / "config.json", config)  # written last: its presence marks a complete version
+
+
+def publish(root: Path, staging: Path) -> str:
+    """Rename the staging dir to a version name and point CURRENT at it; prune old versions."""
+    version = time.strftime("v%Y%m%d-%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}"
+    _fsync_dir(staging)
+    staging.rename(root / version)
+    pointer_tmp = root / f".{CURRENT}.tmp"
+    pointer_tmp.write_text(version + "\n", encoding="utf-8")
+    with open(pointer_tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(pointer_tmp, root / CURRENT)
+    _fsync_dir(root)
+    prune(root, keep=KEEP_VERSIONS)
+    return version
+
+
+def list_versions(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("v") and (p / "config.json").exists())
+
+
+def prune(root: Path, keep: int) -> None:
+    """Drop old versions beyond `keep` (never the live one) and staging dirs of dead builds."""
+    live = current_version(root)
+    for name in list_versions(root)[:-keep]:
+        if name != live:
+            shutil.rmtree(root / name, ignore_errors=True)
+    for stale in root.glob(".tmp-*"):
+        pid = stale.name.split("-")[1]
+        if not pid.isdigit() or not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def current_version(root: Path) -> str | None:
+    pointer = root / CURRENT
+    if not pointer.exists():
+        return None
+    return pointer.read_text(encoding="utf-8").strip() or None
+
+
+def current_dir(root: Path) -> Path:
+    version = current_version(root)
+    if version is None or not (root / version / "config.json").exists():
+        raise IndexNotFound(f"no published index under {root}; run `make index` (or set index.output_dir)")
+    return root / version
+
+
+def read_config(version_dir: Path) -> dict:
+    return json.loads((version_dir / "config.json").read_text(encoding="utf-8"))
+
+
+def read_chunks(version_dir: Path) -> list[Chunk]:
+    with open(version_dir / "chunks.jsonl", encoding="utf-8") as f:
+        return [Chunk(**json.loads(line)) for line in f if line.strip()]
+
+
+def read_manifest(version_dir: Path) -> dict:
+    return json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def read_dense(version_dir: Path) -> faiss.Index:
+    return faiss.read_index(str(version_dir / "dense.faiss"))
+
+
+def reconstruct(index: faiss.Index, ids: Iterable[int]) -> np.ndarray:
+    """Stored vectors by chunk id (IndexIDMap2 keeps the id -> row map)."""
+    ids = list(ids)
+    if not ids:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return np.vstack([index.reconstruct(int(i)) for i in ids]).astype(np.float32)

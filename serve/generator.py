@@ -1,0 +1,70 @@
+"""The in-process generator: which weights to serve, and greedy/sampled generation with stop tokens."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from finetune.lora import ADAPTER_RECORD
+from finetune.models import load_generator, pick_device, pick_dtype
+from rag.prompt import check_prompt_format, stop_token_ids
+
+log = logging.getLogger("serve.generator")
+
+
+@dataclass
+class LoadedModel:
+    model: object
+    tokenizer: object
+    name: str  # what /ask reports as `model`
+    adapter: str | None  # adapter folder, when one is applied
+    stop_ids: list[int]
+
+
+def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str) -> LoadedModel:
+    """The merged model if present, else base + adapter, else the bare base model (logged loudly)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = pick_device(device_pref)
+    if (merged_dir / ADAPTER_RECORD).exists():
+        record = json.loads((merged_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
+        tokenizer = AutoTokenizer.from_pretrained(merged_dir)
+        model = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=pick_dtype(device)).to(device).eval()
+        check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
+        log.info("serving the merged model %s (base %s)", merged_dir, record["base_model"])
+        return LoadedModel(model, tokenizer, f"{record['base_model']}+lora(merged)", str(merged_dir), stop_token_ids(tokenizer))
+    model, tokenizer = load_generator(generator_ref, models_dir, device_pref)
+    if (adapter_dir / ADAPTER_RECORD).exists():
+        from peft import PeftModel
+
+        record = json.loads((adapter_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
+        check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
+        model = PeftModel.from_pretrained(model, adapter_dir).eval()
+        log.info("serving base %s + adapter %s", generator_ref, adapter_dir)
+        return LoadedModel(model, tokenizer, f"{generator_ref}+lora", str(adapter_dir), stop_token_ids(tokenizer))
+    log.warning("NO ADAPTER FOUND at %s or %s: serving the bare base model %s; run `make finetune`", merged_dir, adapter_dir, generator_ref)
+    return LoadedModel(model, tokenizer, generator_ref, None, stop_token_ids(tokenizer))
+
+
+@torch.inference_mode()
+def generate(lm: LoadedModel, prompt: str, max_new_tokens: int, temperature: float) -> tuple[str, int, int, str]:
+    """(text, prompt_tokens, completion_tokens, finish_reason) for one prompt."""
+    inputs = lm.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(lm.model.device)
+    sampling = {"do_sample": True, "temperature": temperature, "top_p": 0.95} if temperature > 0 else {"do_sample": False}
+    out = lm.model.generate(
+        **inputs,
+        max_new_tokens=max_new_tokens,
+        eos_token_id=lm.stop_ids,
+        pad_token_id=lm.tokenizer.pad_token_id,
+        **sampling,
+    )
+    new = out[0, inputs["input_ids"].shape[1] :].tolist()
+    finished = bool(new) and new[-1] in lm.stop_ids
+    if finished:
+        new = new[:-1]
+    text = lm.tokenizer.decode(new, skip_special_tokens=True).strip()
+    return text, inputs["input_ids"].shape[1], len(new) + finished, "stop" if finished else "length"

@@ -1,0 +1,141 @@
+"""Shared fixtures: a tiny random Llama with a real (small, trained here) tokenizer, and a tiny corpus.
+
+The tiny model is a real transformers model built from a config: every code path that runs on the
+default models runs on it, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from finetune.models import GEMMA_CHAT_TEMPLATE  # noqa: E402
+
+SPECIAL = ["<pad>", "<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>", "<unk>"]
+TRAINING_TEXT = [
+    "Nhân viên được nghỉ phép năm 12 ngày. Giờ làm việc từ 8 giờ 30 đến 17 giờ 30.",
+    "Theo Điều 20 Luật Cư trú, công dân được đăng ký thường trú khi có chỗ ở hợp pháp.",
+    "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này.",
+    "Tài liệu: Câu hỏi: user model system assistant Bạn là trợ lý nội bộ của công ty.",
+    "The employee handbook says the office opens at 8:30. Sorry, the documents do not say.",
+    "0123456789 [1] [2] [3] > . , : ; ? ! ( ) - \" '",
+]
+
+
+def build_tiny_tokenizer():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, special_tokens=SPECIAL, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    tok.train_from_iterator(TRAINING_TEXT * 4, trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>", unk_token="<unk>"
+    )
+    fast.add_special_tokens({"additional_special_tokens": ["<start_of_turn>", "<end_of_turn>"]})
+    fast.chat_template = GEMMA_CHAT_TEMPLATE
+    return fast
+
+
+def build_tiny_model(vocab_size: int, seed: int = 0):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        tie_word_embeddings=False,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A folder with a 2-layer random Llama and its tokenizer, loadable by the generator resolver."""
+    path = tmp_path_factory.mktemp("tiny-llama")
+    tokenizer = build_tiny_tokenizer()
+    model = build_tiny_model(len(tokenizer))
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer():
+    return build_tiny_tokenizer()
+
+
+class HashEmbedder:
+    """Deterministic fake embedder with the SentenceTransformer surface the index uses.
+
+    Bag of hashed word features: texts sharing words get similar vectors, so search results mean
+    something. Its tokenizer is the tiny BPE one, so chunk sizes are measured in real tokens.
+    """
+
+    def __init__(self, dim: int = 64):
+        self.dim = dim
+        self.tokenizer = build_tiny_tokenizer()
+        self.calls = 0  # texts embedded, for tests of incremental indexing
+
+    def get_embedding_dimension(self) -> int:
+        return self.dim
+
+    def encode(self, texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False):
+        import hashlib
+        import unicodedata
+
+        import numpy as np
+
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in unicodedata.normalize("NFC", text).lower().split():
+                h = int.from_bytes(hashlib.md5(word.encode()).digest()[:4], "little")
+                out[i, h % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture
+def hash_embedder():
+    return HashEmbedder()
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    root = tmp_path / "docs"
+    (root / "company").mkdir(parents=True)
+    (root / "laws").mkdir()
+    (root / "company" / "nghi-phep.md").write_text(
+        "# Quy định nghỉ phép\n\n## Nghỉ phép năm\n\nNhân viên chính thức được nghỉ phép năm 14 ngày mỗi năm. "
+        "Đơn xin nghỉ dùng mẫu NS-03 và gửi trước 3 ngày làm việc.\n\n## Nghỉ ốm\n\n"
+        "Nghỉ ốm quá 2 ngày cần giấy xác nhận của bệnh viện.\n",
+        encoding="utf-8",
+    )
+    (root / "company" / "gio-lam-viec.txt").write_text(
+        "Giờ làm việc\n\nVăn phòng mở cửa từ 8 giờ 30 đến 17 giờ 30, nghỉ trưa từ 12 giờ đến 13 giờ.\n", encoding="utf-8"
+    )
+    (root / "laws" / "luat-cu-tru.md").write_text(
+        "# Luật Cư trú\n\n## Điều 20. Điều kiện đăng ký thường trú\n\n"
+        "Công dân có chỗ ở hợp pháp thuộc quyền sở hữu của mình thì được đăng ký thường trú tại chỗ ở hợp pháp đó.\n",
+        encoding="utf-8",
+    )
+    return root

@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import pytest
+
+from finetune.models import PACKAGED
+from rag.config import PACKAGED_GENERATORS, Config, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_root_config_yaml_is_valid_and_shows_every_default():
+    cfg = load_config(ROOT / "config.yaml", env={})
+    assert cfg == Config()
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    for section, fields in Config.model_fields.items():
+        for key in fields.annotation.model_fields:
+            assert f"  {key}:" in text, f"config.yaml does not show {section}.{key}"
+
+
+def test_missing_file_means_defaults(tmp_path):
+    assert load_config(tmp_path / "absent.yaml", env={}) == Config()
+
+
+def test_unknown_key_is_rejected_with_the_valid_keys(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("finetune:\n  epoch: 2\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    msg = str(err.value)
+    assert "finetune.epoch" in msg and "epochs" in msg and "learning_rate" in msg
+
+
+def test_unknown_section_is_rejected(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("training:\n  epochs: 2\n")
+    with pytest.raises(ConfigError, match="training.*valid keys: model, finetune, index, serve, eval"):
+        load_config(path, env={})
+
+
+def test_wrong_type_names_the_key_and_value(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("serve:\n  port: eighty\n")
+    with pytest.raises(ConfigError, match=r"serve\.port.*'eighty'"):
+        load_config(path, env={})
+
+
+def test_missing_model_folder_names_the_key_and_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match=r"model\.generator.*does not exist.*gemma3-270m"):
+        load_config(None, [f"model.generator={tmp_path}/nope"], env={})
+
+
+def test_command_line_overrides_are_typed():
+    cfg = load_config(None, ["finetune.epochs=2", "serve.api_keys=[a, b]", "index.documents=/tmp/x"], env={})
+    assert cfg.finetune.epochs == 2.0
+    assert cfg.serve.api_keys == ["a", "b"]
+    assert cfg.index.documents == Path("/tmp/x")
+
+
+def test_bad_override_form_and_key():
+    with pytest.raises(ConfigError, match="section.key=value"):
+        load_config(None, ["epochs=2"], env={})
+    with pytest.raises(ConfigError, match="unknown key 'serve.prot'.*port"):
+        load_config(None, ["serve.prot=1"], env={})
+
+
+def test_environment_overrides_for_the_server_and_cli_wins():
+    env = {"RAGTUNE_SERVE_PORT": "9001", "RAGTUNE_SERVE_HOST": "0.0.0.0", "UNRELATED": "x"}
+    cfg = load_config(None, env=env)
+    assert (cfg.serve.port, cfg.serve.host) == (9001, "0.0.0.0")
+    assert load_config(None, ["serve.port=9002"], env=env).serve.port == 9002
+    with pytest.raises(ConfigError, match="RAGTUNE_SERVE_NOPE"):
+        load_config(None, env={"RAGTUNE_SERVE_NOPE": "1"})
+
+
+def test_packaged_generator_names_agree():
+    assert PACKAGED_GENERATORS == tuple(PACKAGED)

@@ -1,0 +1,54 @@
+import unicodedata
+
+import pytest
+
+from rag.prompt import (
+    Passage,
+    PromptFormatMismatch,
+    build_messages,
+    check_prompt_format,
+    format_context,
+    prompt_format_record,
+    render_example,
+    render_prompt,
+    stop_strings,
+)
+
+
+def test_context_blocks_are_numbered_with_titles():
+    text = format_context([Passage("A body", "Doc A > Điều 1"), Passage("B body", "Doc B")])
+    assert text == "[1] Doc A > Điều 1\nA body\n\n[2] Doc B\nB body"
+
+
+def test_messages_order_and_nfc():
+    nfd_question = unicodedata.normalize("NFD", "Nghỉ phép?")
+    assert nfd_question != "Nghỉ phép?"
+    msgs = build_messages(nfd_question, [Passage("x", "T")], [{"role": "user", "content": "hi"}], "SYS")
+    assert [m["role"] for m in msgs] == ["system", "user", "user"]
+    assert msgs[-1]["content"].endswith("Câu hỏi: Nghỉ phép?")
+    assert msgs[-1]["content"].startswith("Tài liệu:\n[1] T\nx")
+
+
+def test_history_roles_are_checked():
+    with pytest.raises(ValueError, match="role 'system'"):
+        build_messages("q", history=[{"role": "system", "content": "x"}])
+
+
+def test_gemma_template_prompt_and_completion(tiny_tokenizer):
+    msgs = build_messages("Câu hỏi?", system_prompt="SYS")
+    prompt = render_prompt(tiny_tokenizer, msgs)
+    assert prompt == "<bos><start_of_turn>user\nSYS\n\nCâu hỏi?<end_of_turn>\n<start_of_turn>model\n"
+    p2, completion = render_example(tiny_tokenizer, msgs, "Trả lời [1].")
+    assert p2 == prompt
+    assert completion == "Trả lời [1].<end_of_turn>"  # ends on the stop token, trailing newline dropped
+    assert stop_strings(tiny_tokenizer) == ["<end_of_turn>", "<eos>"]
+
+
+def test_format_record_detects_a_changed_template_or_system_prompt(tiny_tokenizer):
+    record = prompt_format_record(tiny_tokenizer, "SYS")
+    check_prompt_format(record, tiny_tokenizer, "SYS")
+    with pytest.raises(PromptFormatMismatch, match="system_prompt"):
+        check_prompt_format(record, tiny_tokenizer, "OTHER")
+    changed = dict(record, chat_template_sha256="0" * 64)
+    with pytest.raises(PromptFormatMismatch, match="chat_template_sha256"):
+        check_prompt_format(changed, tiny_tokenizer, "SYS")

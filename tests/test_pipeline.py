@@ -1,0 +1,66 @@
+"""The three stages joined on the tiny model: finetune -> adapter + merged, index, /ask answers."""
+
+import asyncio
+import json
+
+from fastapi.testclient import TestClient
+
+from finetune.__main__ import main as finetune_main
+from finetune.lora import ADAPTER_RECORD
+from rag.config import load_config
+from rag.index import build_index
+from rag.retrieve import Retriever
+from serve.app import Services, create_app
+from serve.generator import load_for_serving
+
+ROWS = [
+    {"instruction": "Nghỉ phép năm bao nhiêu ngày?", "output": "Dạ, 14 ngày [1].",
+     "context": [{"doc_id": "company/nghi-phep.md", "title": "Nghỉ phép", "text": "Nghỉ phép năm 14 ngày."}]},
+    {"instruction": "Giờ làm việc?", "output": "Dạ, từ 8 giờ 30 [1].", "context": ["Văn phòng mở 8 giờ 30."]},
+    {"messages": [{"role": "user", "content": "Bạn là ai?"}, {"role": "assistant", "content": "Trợ lý nội bộ."}]},
+    {"instruction": "Giá cổ phiếu?", "output": "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."},
+] * 3
+
+
+def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny_corpus, hash_embedder):
+    data = tmp_path / "train.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS) + "\n", encoding="utf-8")
+    overrides = [
+        f"model.generator={tiny_model_dir}",
+        f"finetune.instructions={data}",
+        f"finetune.output_dir={tmp_path}/adapter",
+        f"finetune.merged_dir={tmp_path}/merged",
+        f"index.output_dir={tmp_path}/index",
+        "finetune.max_steps=3",
+        "finetune.batch_size=2",
+        "finetune.learning_rate=0.01",
+        "finetune.val_fraction=0.25",
+    ]
+    assert finetune_main(["--config", str(tmp_path / "none.yaml"), *overrides]) == 0
+
+    adapter = tmp_path / "adapter"
+    assert (adapter / "adapter_model.safetensors").exists() and (adapter / "adapter_config.json").exists()
+    assert not list(adapter.glob("model*.safetensors"))  # only adapter weights
+    record = json.loads((adapter / ADAPTER_RECORD).read_text())
+    assert record["prompt_format"]["stop_tokens"] == ["<end_of_turn>", "<eos>"]
+    report = json.loads((adapter / "train_report.json").read_text())
+    assert report["steps"] == 3 and report["val_loss"] is not None and report["data"]["dropped"] == {"duplicate": 8}
+    assert (tmp_path / "merged" / "model.safetensors").exists()
+    assert not list(tmp_path.glob(".adapter.tmp-*")) and not list(tmp_path.glob(".merged.tmp-*"))
+
+    cfg = load_config(None, overrides, env={})
+    build_index(tiny_corpus, cfg.index.output_dir, "hash-test", 64, 8, 8, embedder=hash_embedder)
+    lm = load_for_serving(cfg.model.generator, cfg.model.models_dir, adapter, tmp_path / "merged", "cpu", cfg.model.system_prompt)
+    assert lm.name.endswith("+lora(merged)")
+    services = Services(cfg, lm, Retriever(cfg.index.output_dir, "hash-test", embedder=hash_embedder), asyncio.Lock())
+    with TestClient(create_app(cfg, services)) as client:
+        assert client.get("/health").json() == {"status": "ok"}
+        r = client.post("/ask", json={"question": "Nghỉ phép năm bao nhiêu ngày?", "max_tokens": 5, "top_k": 2})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert isinstance(body["answer"], str)
+        assert [s["n"] for s in body["sources"]] == [1, 2]
+        assert body["sources"][0]["doc_id"] == "company/nghi-phep.md"
+        assert 0 < body["usage"]["completion_tokens"] <= 5 and body["usage"]["prompt_tokens"] > 10
+        assert body["index_version"] == services.retriever.version
+        assert client.post("/ask", json={"question": ""}).status_code == 422
