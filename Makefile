@@ -42,7 +42,7 @@ serve: setup
 	$(PY) -m serve $(ARGS)
 
 eval: setup
-	$(PY) -m serve.evaluate $(ARGS)
+	$(PY) -m finetune.evaluate $(ARGS)
 
 test: setup
 	$(PY) -m pytest -q $(ARGS)

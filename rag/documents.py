@@ -65,9 +65,9 @@ def load_text(path: Path, doc_id: str) -> Document:
 
 
 def load_html(path: Path, doc_id: str) -> Document:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser
 
-    tree = HTMLParser(_read_text(path))
+    tree = LexborHTMLParser(_read_text(path))
     for node in tree.css("script, style, noscript, template, head > meta"):
         node.decompose()
     title_node = tree.css_first("title")
