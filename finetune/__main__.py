@@ -18,7 +18,15 @@ from peft import LoraConfig, get_peft_model
 from transformers import TrainingArguments, set_seed
 
 from finetune.data import DataError, DataReport, read_examples, split, tokenize_all
-from finetune.lora import ADAPTER_RECORD, SupervisedTrainer, merge_adapter, pad_collate, replace_dir, staging_dir, write_json
+from finetune.lora import (
+    ADAPTER_RECORD,
+    SupervisedTrainer,
+    merge_adapter,
+    pad_collate,
+    replace_dir,
+    staging_dir,
+    write_json,
+)
 from finetune.models import ModelNotFound, load_generator, pick_device
 from rag.config import ConfigError, config_to_dict, load_config
 from rag.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids

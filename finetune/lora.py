@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from transformers import Trainer
 
 from finetune.data import IGNORE_INDEX
+from finetune.generation import generate_batch
 
 ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: what the server checks
 
@@ -79,27 +80,11 @@ def staging_dir(target: Path) -> Path:
     return Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
 
 
-@torch.no_grad()
-def greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, stop_ids: list[int]) -> list[list[int]]:
-    outputs = []
-    for prompt in prompts:
-        ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(model.device)
-        out = model.generate(
-            **ids,
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            eos_token_id=stop_ids,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-        outputs.append(out[0, ids["input_ids"].shape[1] :].tolist())
-    return outputs
-
-
 def merge_adapter(peft_model, tokenizer, merged_target: Path, record: dict, stop_ids: list[int], parity_prompts: list[str]) -> dict:
     """Merge LoRA into the base weights, save atomically, and prove greedy parity with base+adapter."""
-    before = greedy(peft_model, tokenizer, parity_prompts, 24, stop_ids)
+    before = generate_batch(peft_model, tokenizer, parity_prompts, 24, stop_ids)
     merged = peft_model.merge_and_unload()
-    after = greedy(merged, tokenizer, parity_prompts, 24, stop_ids)
+    after = generate_batch(merged, tokenizer, parity_prompts, 24, stop_ids)
     if before != after:
         raise RuntimeError("merge parity failed: the merged model's greedy outputs differ from base+adapter")
     staging = staging_dir(merged_target)

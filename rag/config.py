@@ -103,6 +103,11 @@ class IndexSection(_Section):
     chunk_tokens: int = Field(256, gt=8, description="chunk size in embedder tokens (MiniLM reads 256)")
     chunk_overlap: int = Field(32, ge=0, description="tokens shared by neighbouring chunks")
     batch_size: int = Field(32, ge=1, description="chunks embedded per forward pass")
+    retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="BM25 carries Vietnamese, dense carries paraphrase")
+    fusion: Literal["score", "rrf"] = Field("score", description="min-max score fusion or weighted reciprocal-rank fusion")
+    dense_weight: float = Field(0.3, ge=0, le=1, description="dense share of the fused score (BM25 gets the rest)")
+    candidates: int = Field(50, ge=1, description="candidates taken from each retriever before fusion")
+    mmr_diversity: float = Field(0.0, ge=0, lt=1, description="0 = off; >0 trades relevance for less repetition")
 
 
 class ServeSection(_Section):
@@ -117,7 +122,9 @@ class ServeSection(_Section):
 class EvalSection(_Section):
     questions: Path = Field(Path("corpora/eval/questions.jsonl"), description="held-out eval set")
     output_dir: Path = Field(Path("artifacts/eval"), description="report.json/.md/.png")
-    limit: int = Field(0, ge=0, description="sample this many questions (0 = all)")
+    limit: int = Field(0, ge=0, description="sample this many questions (0 = all); EVAL_LIMIT sets it too")
+    max_new_tokens: int = Field(96, ge=1, description="answer cap, the same for all four systems")
+    batch_size: int = Field(8, ge=1, description="prompts generated together (decode is memory-bound)")
 
 
 class Config(_Section):

@@ -1,14 +1,21 @@
-"""Retrieval over a published index version: dense (FAISS inner product) with metadata filters."""
+"""Retrieval over a published index version: dense, BM25, or their weighted fusion (default)."""
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+import numpy as np
 
 from rag import store
 from rag.chunking import Chunk
 from rag.embedder import embed, load_embedder
+from rag.fusion import mmr, top, weighted_rrf, weighted_scores
+
+Mode = Literal["hybrid", "dense", "bm25"]
 
 
 class EmptyQuestion(ValueError):
@@ -21,58 +28,149 @@ class Hit:
     score: float
 
 
-class Retriever:
-    """Searches one index version; `reload()` switches to whatever CURRENT points at now."""
+@dataclass(frozen=True)
+class _Version:
+    """Everything one index version needs at query time; swapped whole on reload."""
 
-    def __init__(self, index_root: Path, embedder_ref: str, embedder=None):
+    name: str
+    chunks: list[Chunk]
+    dense: object
+    lexical: object
+    position: dict[int, int]  # chunk id -> row in `chunks` (and in the BM25 score vector)
+
+
+class Retriever:
+    """Searches the CURRENT index version; `reload()` switches versions without blocking searches."""
+
+    def __init__(
+        self,
+        index_root: Path,
+        embedder_ref: str,
+        embedder=None,
+        dense_weight: float = 0.3,
+        fusion: Literal["score", "rrf"] = "score",
+        candidates: int = 50,
+        mode: Mode = "hybrid",
+        diversity: float = 0.0,
+    ):
         self.index_root = Path(index_root)
         self.embedder_ref = embedder_ref
+        self.dense_weight = dense_weight
+        self.fusion = fusion
+        self.candidates = candidates
+        self.mode = mode
+        self.diversity = diversity
         self._embedder = embedder
-        self.version = ""
+        self._lock = threading.Lock()
+        self._v: _Version | None = None
         self.reload()
+
+    @property
+    def version(self) -> str:
+        return self._v.name if self._v else ""
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._v.chunks if self._v else []
 
     def reload(self) -> bool:
         """Load the CURRENT version if it differs from the one in memory; True if it switched."""
-        version_dir = store.current_dir(self.index_root)
-        if version_dir.name == self.version:
-            return False
-        config = store.read_config(version_dir)
-        if config["embedder"] != self.embedder_ref:
-            raise store.IndexMismatch(
-                f"index {version_dir} was built with embedder {config['embedder']!r} but model.embedder is "
-                f"{self.embedder_ref!r}; rebuild with `make index` or set model.embedder back"
+        with self._lock:
+            version_dir = store.current_dir(self.index_root)
+            if self._v and version_dir.name == self._v.name:
+                return False
+            config = store.read_config(version_dir)
+            if config["embedder"] != self.embedder_ref:
+                raise store.IndexMismatch(
+                    f"index {version_dir} was built with embedder {config['embedder']!r} but model.embedder is "
+                    f"{self.embedder_ref!r}; rebuild with `make index` or set model.embedder back"
+                )
+            if self._embedder is None:
+                self._embedder = load_embedder(self.embedder_ref)
+            if self._embedder.get_embedding_dimension() != config["dimension"]:
+                raise store.IndexMismatch(
+                    f"index {version_dir} has dimension {config['dimension']}, the embedder gives "
+                    f"{self._embedder.get_embedding_dimension()}; rebuild with `python -m rag.index --full`"
+                )
+            chunks = store.read_chunks(version_dir)
+            self._v = _Version(
+                name=version_dir.name,
+                chunks=chunks,
+                dense=store.read_dense(version_dir),
+                lexical=store.read_lexical(version_dir, len(chunks)),
+                position={c.chunk_id: i for i, c in enumerate(chunks)},
             )
-        if self._embedder is None:
-            self._embedder = load_embedder(self.embedder_ref)
-        if self._embedder.get_embedding_dimension() != config["dimension"]:
-            raise store.IndexMismatch(
-                f"index {version_dir} has dimension {config['dimension']}, the embedder gives "
-                f"{self._embedder.get_embedding_dimension()}; rebuild with `make index --full`"
-            )
-        chunks = store.read_chunks(version_dir)
-        self._dense = store.read_dense(version_dir)
-        self._by_id = {c.chunk_id: c for c in chunks}
-        self.chunks = chunks
-        self.version = version_dir.name
-        return True
+            return True
 
-    def search(self, question: str, top_k: int = 4, doc_prefix: str = "") -> list[Hit]:
+    def _dense_scores(self, v: _Version, query: str, pool: int, allowed: np.ndarray | None) -> dict[int, float]:
+        vector = embed(self._embedder, [query])
+        fetch = len(v.chunks) if allowed is not None else min(pool, len(v.chunks))
+        scores, ids = v.dense.search(vector, fetch)
+        out = {}
+        for score, cid in zip(scores[0], ids[0], strict=True):
+            if cid >= 0 and (allowed is None or allowed[v.position[int(cid)]]):
+                out[int(cid)] = float(score)
+                if len(out) == pool:
+                    break
+        return out
+
+    def _lexical_scores(self, v: _Version, query: str, pool: int, allowed: np.ndarray | None) -> dict[int, float]:
+        scores = v.lexical.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        best = np.argsort(-scores, kind="stable")[:pool]
+        return {v.chunks[i].chunk_id: float(scores[i]) for i in best if scores[i] > 0}
+
+    def search(
+        self, question: str, top_k: int = 4, mode: Mode | None = None, doc_prefix: str = "", diversity: float | None = None
+    ) -> list[Hit]:
+        """Best `top_k` chunks; `doc_prefix` keeps only documents under it; `diversity` > 0 applies MMR.
+
+        `mode` and `diversity` default to the retriever's own settings.
+        """
+        mode = mode or self.mode
+        diversity = self.diversity if diversity is None else diversity
         query = unicodedata.normalize("NFC", question).strip()
         if not query:
             raise EmptyQuestion("the question is empty")
-        if not self.chunks:
+        v = self._v  # one consistent version for the whole search, even if a reload swaps it meanwhile
+        if not v.chunks:
             return []
-        vector = embed(self._embedder, [query])
-        # Over-fetch when filtering so that the filtered list still has top_k entries when it can.
-        fetch = len(self.chunks) if doc_prefix else min(top_k, len(self.chunks))
-        scores, ids = self._dense.search(vector, fetch)
-        hits = []
-        for score, cid in zip(scores[0], ids[0], strict=True):
-            if cid < 0:
-                continue
-            chunk = self._by_id[int(cid)]
-            if chunk.doc_id.startswith(doc_prefix):
-                hits.append(Hit(chunk, float(score)))
-            if len(hits) == top_k:
-                break
-        return hits
+        allowed = np.array([c.doc_id.startswith(doc_prefix) for c in v.chunks]) if doc_prefix else None
+        pool = max(self.candidates, top_k)
+        if mode == "dense":
+            fused = self._dense_scores(v, query, pool, allowed)
+        elif mode == "bm25":
+            fused = self._lexical_scores(v, query, pool, allowed)
+        elif mode == "hybrid":
+            dense = self._dense_scores(v, query, pool, allowed)
+            lexical = self._lexical_scores(v, query, pool, allowed)
+            if self.fusion == "rrf":
+                rankings = [[i for i, _ in top(dense, pool)], [i for i, _ in top(lexical, pool)]]
+                fused = weighted_rrf(rankings, [self.dense_weight, 1 - self.dense_weight])
+            else:
+                fused = weighted_scores(dense, lexical, self.dense_weight)
+        else:
+            raise ValueError(f"mode must be hybrid, dense or bm25, not {mode!r}")
+        if diversity > 0:
+            ranked = top(fused, pool)
+            vectors = store.reconstruct(v.dense, (i for i, _ in ranked))
+            ranked = mmr(ranked, vectors, top_k, diversity)
+        else:
+            ranked = top(fused, top_k)
+        return [Hit(v.chunks[v.position[i]], score) for i, score in ranked]
+
+
+def build_retriever(cfg, embedder=None) -> Retriever:
+    """The configured retriever (config -> plain arguments)."""
+    ix = cfg.index
+    return Retriever(
+        ix.output_dir,
+        cfg.model.embedder,
+        embedder=embedder,
+        dense_weight=ix.dense_weight,
+        fusion=ix.fusion,
+        candidates=ix.candidates,
+        mode=ix.retrieval_mode,
+        diversity=ix.mmr_diversity,
+    )

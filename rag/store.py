@@ -1,7 +1,7 @@
 """Versioned index storage: build into a new version directory, then switch `CURRENT` atomically.
 
     <root>/CURRENT             name of the live version (replaced with os.replace, never edited)
-    <root>/<version>/          config.json, chunks.jsonl, dense.faiss, manifest.json
+    <root>/<version>/          config.json, chunks.jsonl, dense.faiss, bm25/, manifest.json
 
 A build that dies at any point leaves only a `.tmp-*` directory behind; the live version and its
 pointer are untouched.
@@ -20,6 +20,7 @@ import faiss
 import numpy as np
 
 from rag.chunking import Chunk
+from rag.lexical import LexicalIndex
 
 CURRENT = "CURRENT"
 KEEP_VERSIONS = 3
@@ -67,6 +68,7 @@ def write_version(staging: Path, config: dict, chunks: list[Chunk], vectors: np.
             f.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
         f.flush()
         os.fsync(f.fileno())
+    LexicalIndex.build([c.embed_text() for c in chunks]).save(staging / "bm25")
     _write_json(staging / "manifest.json", manifest)
     _write_json(staging / "config.json", config)  # written last: its presence marks a complete version
 
@@ -131,6 +133,10 @@ def read_manifest(version_dir: Path) -> dict:
 
 def read_dense(version_dir: Path) -> faiss.Index:
     return faiss.read_index(str(version_dir / "dense.faiss"))
+
+
+def read_lexical(version_dir: Path, size: int) -> LexicalIndex:
+    return LexicalIndex.load(version_dir / "bm25", size)
 
 
 def reconstruct(index: faiss.Index, ids: Iterable[int]) -> np.ndarray:

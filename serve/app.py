@@ -7,6 +7,7 @@ import logging
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -14,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from rag.config import Config
 from rag.prompt import Passage, build_messages, render_prompt
-from rag.retrieve import EmptyQuestion, Retriever
+from rag.retrieve import EmptyQuestion, Retriever, build_retriever
 from rag.store import IndexMismatch, IndexNotFound
 from serve.generator import LoadedModel, generate, load_for_serving
 
@@ -72,7 +73,7 @@ def load_services(cfg: Config) -> Services:
         cfg.model.device,
         cfg.model.system_prompt,
     )
-    retriever = Retriever(cfg.index.output_dir, cfg.model.embedder)
+    retriever = build_retriever(cfg)
     return Services(cfg, lm, retriever, asyncio.Lock())
 
 
@@ -102,6 +103,9 @@ def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
 def _routes():
     router = APIRouter()
 
@@ -110,15 +114,17 @@ def _routes():
         return {"status": "ok"}
 
     @router.get("/ready")
-    async def ready(svc: Services = Depends(get_services)):
+    async def ready(svc: ServicesDep):
         return {"status": "ready", "model": svc.lm.name, "index_version": svc.retriever.version}
 
     @router.post("/ask", response_model=AskResponse)
-    async def ask(req: AskRequest, svc: Services = Depends(get_services)):
+    async def ask(req: AskRequest, svc: ServicesDep):
         cfg = svc.config
         started = time.perf_counter()
         try:
-            hits = svc.retriever.search(req.question, req.top_k or cfg.serve.top_k, req.filters.get("doc_prefix", ""))
+            hits = svc.retriever.search(
+                req.question, req.top_k or cfg.serve.top_k, doc_prefix=req.filters.get("doc_prefix", "")
+            )
         except EmptyQuestion as e:
             raise HTTPException(status_code=422, detail=f"question: {e}") from None
         retrieved = time.perf_counter()
@@ -130,7 +136,7 @@ def _routes():
         )
         prompt = render_prompt(svc.lm.tokenizer, messages)
         async with svc.lock:
-            text, prompt_tokens, completion_tokens, _ = await asyncio.to_thread(
+            completion = await asyncio.to_thread(
                 generate,
                 svc.lm,
                 prompt,
@@ -139,7 +145,7 @@ def _routes():
             )
         done = time.perf_counter()
         return AskResponse(
-            answer=text,
+            answer=completion.text,
             sources=[
                 Source(
                     n=i,
@@ -155,7 +161,7 @@ def _routes():
             model=svc.lm.name,
             adapter=svc.lm.adapter,
             index_version=svc.retriever.version,
-            usage={"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
+            usage={"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens},
             timings_ms={
                 "retrieve": round((retrieved - started) * 1000, 1),
                 "generate": round((done - retrieved) * 1000, 1),

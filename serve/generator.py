@@ -7,8 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
+from finetune.generation import Completion, generate_batch
 from finetune.lora import ADAPTER_RECORD
 from finetune.models import load_generator, pick_device, pick_dtype
 from rag.prompt import check_prompt_format, stop_token_ids
@@ -50,21 +49,5 @@ def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, me
     return LoadedModel(model, tokenizer, generator_ref, None, stop_token_ids(tokenizer))
 
 
-@torch.inference_mode()
-def generate(lm: LoadedModel, prompt: str, max_new_tokens: int, temperature: float) -> tuple[str, int, int, str]:
-    """(text, prompt_tokens, completion_tokens, finish_reason) for one prompt."""
-    inputs = lm.tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(lm.model.device)
-    sampling = {"do_sample": True, "temperature": temperature, "top_p": 0.95} if temperature > 0 else {"do_sample": False}
-    out = lm.model.generate(
-        **inputs,
-        max_new_tokens=max_new_tokens,
-        eos_token_id=lm.stop_ids,
-        pad_token_id=lm.tokenizer.pad_token_id,
-        **sampling,
-    )
-    new = out[0, inputs["input_ids"].shape[1] :].tolist()
-    finished = bool(new) and new[-1] in lm.stop_ids
-    if finished:
-        new = new[:-1]
-    text = lm.tokenizer.decode(new, skip_special_tokens=True).strip()
-    return text, inputs["input_ids"].shape[1], len(new) + finished, "stop" if finished else "length"
+def generate(lm: LoadedModel, prompt: str, max_new_tokens: int, temperature: float) -> Completion:
+    return generate_batch(lm.model, lm.tokenizer, [prompt], max_new_tokens, lm.stop_ids, temperature)[0]

@@ -6,6 +6,7 @@ import json
 from fastapi.testclient import TestClient
 
 from finetune.__main__ import main as finetune_main
+from finetune.evaluate import run as evaluate_run
 from finetune.lora import ADAPTER_RECORD
 from rag.config import load_config
 from rag.index import build_index
@@ -35,6 +36,7 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
         "finetune.batch_size=2",
         "finetune.learning_rate=0.01",
         "finetune.val_fraction=0.25",
+        "model.embedder=hash-test",  # the name the fake embedder's index is recorded under
     ]
     assert finetune_main(["--config", str(tmp_path / "none.yaml"), *overrides]) == 0
 
@@ -64,3 +66,24 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
         assert 0 < body["usage"]["completion_tokens"] <= 5 and body["usage"]["prompt_tokens"] > 10
         assert body["index_version"] == services.retriever.version
         assert client.post("/ask", json={"question": ""}).status_code == 422
+
+    questions = tmp_path / "eval.jsonl"
+    questions.write_text(
+        "\n".join(
+            json.dumps(r, ensure_ascii=False)
+            for r in [
+                {"question": "Nghỉ phép năm mấy ngày?", "reference": "14 ngày [1].", "sources": ["company/nghi-phep.md"], "answerable": True},
+                {"question": "Giá cổ phiếu hôm nay?", "reference": cfg.model.not_found_phrase, "sources": [], "answerable": False},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    eval_cfg = load_config(None, [*overrides, f"eval.questions={questions}", f"eval.output_dir={tmp_path}/eval", "eval.max_new_tokens=4"], env={})
+    assert evaluate_run(eval_cfg, embedder=hash_embedder) == 0
+    report = json.loads((tmp_path / "eval" / "report.json").read_text())
+    assert set(report["summary"]) == {"base", "base+rag", "finetuned", "finetuned+rag"}
+    assert report["questions"] == 2 and report["retrieval"]["recall"] == 1.0
+    for system in report["summary"].values():
+        assert 0.0 <= system["mean"]["rouge_l"] <= 1.0 and len(system["ci95"]["rouge_l"]) == 2
+    assert "| rouge_l |" in (tmp_path / "eval" / "report.md").read_text()
+    assert (tmp_path / "eval" / "report.png").read_bytes()[:4] == b"\x89PNG"

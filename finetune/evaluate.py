@@ -1,0 +1,266 @@
+"""`python -m finetune.evaluate` (`make eval`): base vs base+RAG vs fine-tuned vs fine-tuned+RAG.
+
+Same questions, same decoding, same retrieval for the four systems; per-question metrics, means with
+95% bootstrap intervals for the headline ones, and a report in artifacts/eval/ (json, md, png).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from finetune import metrics as M
+from finetune.generation import generate_batch
+from finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
+from finetune.models import ModelNotFound, load_generator
+from rag.config import ConfigError, config_to_dict, load_config
+from rag.prompt import Passage, build_messages, check_prompt_format, render_prompt, stop_token_ids
+from rag.retrieve import build_retriever
+from rag.store import IndexMismatch, IndexNotFound
+
+log = logging.getLogger("eval")
+SYSTEMS = ("base", "base+rag", "finetuned", "finetuned+rag")
+HEADLINE = ("rouge_l", "citation_f1", "refusal_accuracy")
+METRICS = (
+    "rouge_l", "token_f1", "exact_match", "citation_precision", "citation_recall", "citation_f1",
+    "refusal_accuracy", "language_adherence", "faithfulness", "completion_tokens", "latency_s",
+)  # fmt: skip
+
+
+class EvalDataError(ValueError):
+    """The eval set is unusable; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    reference: str
+    sources: tuple[str, ...]
+    answerable: bool
+
+
+def read_questions(path: Path) -> list[Question]:
+    if not path.is_file():
+        raise EvalDataError(f"{path}: eval set not found; set eval.questions or EVAL=path")
+    out = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise EvalDataError(f"{where}: invalid JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise EvalDataError(f"{where}: a row must be a JSON object")
+        for key, kind in (("question", str), ("reference", str), ("sources", list), ("answerable", bool)):
+            if not isinstance(row.get(key), kind):
+                raise EvalDataError(f"{where}: field '{key}' is missing or not a {kind.__name__}")
+        out.append(Question(row["question"], row["reference"], tuple(row["sources"]), row["answerable"]))
+    if not out:
+        raise EvalDataError(f"{path}: no questions")
+    return out
+
+
+def score_answer(q: Question, answer: str, source_ids: list[str], context: str, not_found: str) -> dict[str, float]:
+    precision, recall = M.citation_scores(answer, source_ids, q.sources if q.answerable else ())
+    return {
+        "rouge_l": M.rouge_l(answer, q.reference),
+        "token_f1": M.token_f1(answer, q.reference),
+        "exact_match": M.exact_match(answer, q.reference),
+        "citation_precision": precision,
+        "citation_recall": recall,
+        "citation_f1": M.f1(precision, recall),
+        "refusal_accuracy": M.refusal_correct(answer, not_found, q.answerable),
+        "language_adherence": M.language_adherence(q.question, answer),
+        "faithfulness": M.faithfulness(answer, context) if context else 0.0,
+    }
+
+
+def summarise(per_question: dict[str, list[dict]]) -> dict[str, dict]:
+    summary = {}
+    for system, rows in per_question.items():
+        means = {m: sum(r[m] for r in rows) / len(rows) for m in METRICS}
+        cis = {m: M.bootstrap_ci([r[m] for r in rows]) for m in HEADLINE}
+        summary[system] = {"mean": means, "ci95": cis}
+    return summary
+
+
+def write_markdown(path: Path, summary: dict, extra: dict) -> None:
+    lower_is_better = {"latency_s", "completion_tokens"}
+    lines = [
+        "# ragtune evaluation",
+        "",
+        f"{extra['questions']} questions ({extra['answerable']} answerable) from `{extra['eval_set']}`; "
+        f"retrieval top-{extra['top_k']}: Recall@{extra['top_k']} {extra['retrieval']['recall']:.3f}, "
+        f"MRR {extra['retrieval']['mrr']:.3f}; BLEU per system below. Winner per metric in **bold**; "
+        "headline metrics show the 95% bootstrap interval.",
+        "",
+        "| metric | " + " | ".join(SYSTEMS) + " |",
+        "|---" * (len(SYSTEMS) + 1) + "|",
+    ]
+    for m in (*METRICS, "bleu"):
+        values = {s: summary[s]["mean"][m] if m != "bleu" else summary[s]["bleu"] for s in SYSTEMS}
+        best = (min if m in lower_is_better else max)(values.values())
+        cells = []
+        for s in SYSTEMS:
+            cell = f"{values[s]:.3f}"
+            if m in HEADLINE:
+                lo, hi = summary[s]["ci95"][m]
+                cell += f" [{lo:.2f}, {hi:.2f}]"
+            cells.append(f"**{cell}**" if values[s] == best else cell)
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    lines += ["", extra["verdict"], ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_chart(path: Path, summary: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = ("rouge_l", "token_f1", "citation_f1", "refusal_accuracy", "language_adherence", "faithfulness")
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    width = 0.8 / len(SYSTEMS)
+    for i, s in enumerate(SYSTEMS):
+        xs = [j + i * width for j in range(len(shown))]
+        ax.bar(xs, [summary[s]["mean"][m] for m in shown], width, label=s)
+    ax.set_xticks([j + width * (len(SYSTEMS) - 1) / 2 for j in range(len(shown))], shown)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("mean over questions")
+    ax.set_title("ragtune: base vs RAG vs fine-tuned vs fine-tuned + RAG")
+    ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.08))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def verdict(summary: dict) -> str:
+    winners = {m: max(SYSTEMS, key=lambda s: summary[s]["mean"][m]) for m in HEADLINE}
+    lost = [m for m, w in winners.items() if w != "finetuned+rag"]
+    if not lost:
+        return "fine-tuned + RAG is first on ROUGE-L, citation F1 and refusal accuracy."
+    return "fine-tuned + RAG is NOT first on: " + ", ".join(f"{m} (winner: {winners[m]})" for m in lost) + "."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m finetune.evaluate", description=__doc__.splitlines()[0])
+    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. eval.limit=20")
+    parser.add_argument("--config", default="config.yaml")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    env_pairs = [f"eval.questions={os.environ['EVAL']}"] if os.environ.get("EVAL") else []
+    env_pairs += [f"eval.limit={os.environ['EVAL_LIMIT']}"] if os.environ.get("EVAL_LIMIT") else []
+    try:
+        return run(load_config(args.config, [*env_pairs, *args.overrides]))
+    except (ConfigError, EvalDataError, ModelNotFound, IndexNotFound, IndexMismatch) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def run(cfg, embedder=None) -> int:
+    """`embedder` replaces the configured one (tests plug a fake in through this seam)."""
+    # --- setup -------------------------------------------------------------------------------
+    ev, mc = cfg.eval, cfg.model
+    questions = read_questions(ev.questions)
+    if ev.limit and ev.limit < len(questions):
+        questions = random.Random(0).sample(questions, ev.limit)
+    adapter_dir = cfg.finetune.output_dir
+    if not (adapter_dir / ADAPTER_RECORD).exists():
+        raise ModelNotFound(f"no adapter at {adapter_dir}; run `make finetune` first (finetune.output_dir)")
+    retriever = build_retriever(cfg, embedder=embedder)
+    base, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device)
+    record = json.loads((adapter_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
+    check_prompt_format(record["prompt_format"], tokenizer, mc.system_prompt)
+    from peft import PeftModel
+
+    model = PeftModel.from_pretrained(base, adapter_dir).eval()
+    stops = stop_token_ids(tokenizer)
+
+    # --- retrieve once, shared by both RAG systems ----------------------------------------------
+    hits = [retriever.search(q.question, cfg.serve.top_k) for q in questions]
+    retrieved_docs = [list(dict.fromkeys(h.chunk.doc_id for h in hs)) for hs in hits]
+    answerable = [i for i, q in enumerate(questions) if q.answerable]
+    retrieval = {
+        "recall": sum(M.recall_at_k(retrieved_docs[i], questions[i].sources, cfg.serve.top_k) for i in answerable) / max(len(answerable), 1),
+        "mrr": sum(M.mrr_at_k(retrieved_docs[i], questions[i].sources, cfg.serve.top_k) for i in answerable) / max(len(answerable), 1),
+    }
+
+    # --- generate and score --------------------------------------------------------------------
+    per_question: dict[str, list[dict]] = {}
+    answers: dict[str, list[str]] = {}
+    bar = tqdm(total=len(SYSTEMS) * len(questions), desc="eval", unit="answer")
+    for system in SYSTEMS:
+        use_rag = system.endswith("+rag")
+        prompts = []
+        for q, hs in zip(questions, hits, strict=True):
+            passages = [Passage(h.chunk.text, h.chunk.heading or h.chunk.title, h.chunk.doc_id) for h in hs] if use_rag else []
+            prompts.append(render_prompt(tokenizer, build_messages(q.question, passages, (), mc.system_prompt)))
+        rows, texts = [], []
+        for start in range(0, len(prompts), ev.batch_size):
+            batch = prompts[start : start + ev.batch_size]
+            began = time.perf_counter()
+            if system.startswith("base"):
+                with model.disable_adapter():
+                    completions = generate_batch(model, tokenizer, batch, ev.max_new_tokens, stops)
+            else:
+                completions = generate_batch(model, tokenizer, batch, ev.max_new_tokens, stops)
+            per_answer_s = (time.perf_counter() - began) / len(batch)
+            for offset, c in enumerate(completions):
+                i = start + offset
+                sources = [h.chunk.doc_id for h in hits[i]] if use_rag else []
+                context = "\n".join(h.chunk.text for h in hits[i]) if use_rag else ""
+                row = score_answer(questions[i], c.text, sources, context, mc.not_found_phrase)
+                row.update(completion_tokens=c.completion_tokens, latency_s=per_answer_s)
+                rows.append(row)
+                texts.append(c.text)
+            bar.update(len(batch))
+        per_question[system], answers[system] = rows, texts
+    bar.close()
+
+    # --- report --------------------------------------------------------------------------------
+    summary = summarise(per_question)
+    for system in SYSTEMS:
+        summary[system]["bleu"] = M.bleu(answers[system], [q.reference for q in questions])
+    extra = {
+        "eval_set": str(ev.questions),
+        "questions": len(questions),
+        "answerable": len(answerable),
+        "top_k": cfg.serve.top_k,
+        "retrieval": retrieval,
+        "index_version": retriever.version,
+        "adapter": str(adapter_dir),
+    }
+    extra["verdict"] = verdict(summary)
+    staging = staging_dir(ev.output_dir)
+    write_json(
+        staging / "report.json",
+        {
+            "summary": summary,
+            **extra,
+            "config": {"model": config_to_dict(mc), "eval": config_to_dict(ev)},
+            "answers": [
+                {"question": q.question, "reference": q.reference, **{s: answers[s][i] for s in SYSTEMS}}
+                for i, q in enumerate(questions)
+            ],
+        },
+    )
+    write_markdown(staging / "report.md", summary, extra)
+    write_chart(staging / "report.png", summary)
+    replace_dir(staging, ev.output_dir)
+    print((ev.output_dir / "report.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Answer and retrieval metrics: pure functions on strings and id lists, no models.
+
+Tokenisation is Unicode-aware (lower-cased NFC words and syllables), which is what Vietnamese needs:
+rouge-score's default tokenizer drops every non-ASCII letter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+
+WORD = re.compile(r"\w+", re.UNICODE)
+CITATION = re.compile(r"\[(\d{1,2})\]")
+VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+
+
+def tokens(text: str) -> list[str]:
+    return WORD.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    pred, ref = tokens(prediction), tokens(reference)
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def exact_match(prediction: str, reference: str) -> float:
+    return float(tokens(prediction) == tokens(reference))
+
+
+class _WordTokenizer:
+    """rouge-score's tokenizer interface over `tokens`."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return tokens(text)
+
+
+@lru_cache(maxsize=1)
+def _rouge_scorer():
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], tokenizer=_WordTokenizer())
+
+
+def rouge_l(prediction: str, reference: str) -> float:
+    """ROUGE-L F1 over Unicode word tokens (the rouge-score formula with a Vietnamese-safe tokenizer)."""
+    return _rouge_scorer().score(reference, prediction)["rougeL"].fmeasure
+
+
+def bleu(predictions: Sequence[str], references: Sequence[str]) -> float:
+    """Corpus BLEU (sacrebleu, 'intl' tokenisation: Unicode punctuation and symbols split correctly)."""
+    import sacrebleu
+
+    return sacrebleu.corpus_bleu(list(predictions), [list(references)], tokenize="intl").score
+
+
+def is_refusal(answer: str, phrase: str) -> bool:
+    """The fixed 'not in the documents' phrase, tolerant of case, spacing and final punctuation."""
+    norm = " ".join(tokens(answer))
+    return " ".join(tokens(phrase)) in norm
+
+
+def refusal_correct(answer: str, phrase: str, answerable: bool) -> float:
+    return float(is_refusal(answer, phrase) != answerable)
+
+
+def cited_numbers(answer: str) -> list[int]:
+    return sorted({int(n) for n in CITATION.findall(answer)})
+
+
+def citation_scores(answer: str, source_doc_ids: Sequence[str], gold: Sequence[str]) -> tuple[float, float]:
+    """(precision, recall) of the documents the answer cites via [n] against the gold documents.
+
+    `source_doc_ids[n-1]` is the document of context block n. No citations and no gold counts as
+    perfect (a correct refusal); citations pointing past the sources count as wrong.
+    """
+    cited = [source_doc_ids[n - 1] if 1 <= n <= len(source_doc_ids) else None for n in cited_numbers(answer)]
+    gold_set = set(gold)
+    if not cited:
+        return (1.0, 1.0) if not gold_set else (0.0, 0.0)
+    precision = sum(doc in gold_set for doc in cited) / len(cited)
+    recall = len(gold_set & {d for d in cited if d}) / len(gold_set) if gold_set else 0.0
+    return precision, recall
+
+
+def f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def is_vietnamese(text: str) -> bool:
+    """Vietnamese text has letters with Vietnamese diacritics in a good share of its words."""
+    words = tokens(text)
+    if not words:
+        return False
+    marked = sum(any(ch in VIETNAMESE_LETTERS for ch in w) for w in words)
+    return marked / len(words) >= 0.15
+
+
+def language_adherence(question: str, answer: str) -> float:
+    return float(is_vietnamese(question) == is_vietnamese(answer))
+
+
+def faithfulness(answer: str, context: str) -> float:
+    """Share of the answer's word tokens that occur in the retrieved context (a support proxy)."""
+    words = [w for w in tokens(CITATION.sub(" ", answer)) if not w.isdigit() or len(w) > 1]
+    if not words:
+        return 0.0
+    support = set(tokens(context))
+    return sum(w in support for w in words) / len(words)
+
+
+def recall_at_k(retrieved: Sequence[str], gold: Sequence[str], k: int) -> float:
+    if not gold:
+        return 0.0
+    return len(set(retrieved[:k]) & set(gold)) / len(set(gold))
+
+
+def mrr_at_k(retrieved: Sequence[str], gold: Sequence[str], k: int) -> float:
+    for rank, doc in enumerate(retrieved[:k], start=1):
+        if doc in set(gold):
+            return 1.0 / rank
+    return 0.0
+
+
+def bootstrap_ci(values: Sequence[float], n_resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean."""
+    import numpy as np
+
+    if not len(values):
+        return (0.0, 0.0)
+    data = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, len(data), size=(n_resamples, len(data)))].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
