@@ -57,8 +57,8 @@ def index_settings(embedder_ref: str, dimension: int, chunk_tokens: int, chunk_o
     }
 
 
-def _previous(root: Path, settings: dict) -> tuple[dict, dict[int, Chunk], object] | None:
-    """Manifest, chunks and FAISS index of the live version, if it was built with the same settings."""
+def _previous(root: Path, settings: dict) -> tuple[str, dict, dict[int, Chunk], object] | None:
+    """Name, manifest, chunks and FAISS index of the live version, if built with the same settings."""
     try:
         live = store.current_dir(root)
     except store.IndexNotFound:
@@ -67,7 +67,7 @@ def _previous(root: Path, settings: dict) -> tuple[dict, dict[int, Chunk], objec
     if any(old.get(k) != v for k, v in settings.items() if k != "embedder_source"):
         log.info("settings changed since %s: rebuilding everything", live.name)
         return None
-    return store.read_manifest(live), {c.chunk_id: c for c in store.read_chunks(live)}, store.read_dense(live)
+    return live.name, store.read_manifest(live), {c.chunk_id: c for c in store.read_chunks(live)}, store.read_dense(live)
 
 
 def build_index(
@@ -93,7 +93,7 @@ def build_index(
     model = embedder or load_embedder(embedder_ref)
     settings = index_settings(embedder_ref, model.get_embedding_dimension(), chunk_tokens, chunk_overlap)
     previous = None if full else _previous(output_dir, settings)
-    old_manifest, old_chunks, old_dense = previous if previous else ({}, {}, None)
+    live_name, old_manifest, old_chunks, old_dense = previous if previous else ("", {}, {}, None)
     splitter = make_splitter(model.tokenizer, chunk_tokens, chunk_overlap)
 
     kept: list[Chunk] = []
@@ -114,6 +114,11 @@ def build_index(
             summary.added += not old
         manifest[doc.doc_id] = {"sha256": digest, "chunk_ids": ids, "title": doc.title}
     summary.removed = len(set(old_manifest) - set(manifest))
+    if live_name and not fresh and not summary.removed and list(manifest) == list(old_manifest):
+        summary.version = live_name  # nothing changed: the live version stays, nothing is published
+        summary.chunks = len(kept)
+        summary.seconds = round(time.perf_counter() - started, 2)
+        return summary
 
     dim = settings["dimension"]
     kept_vectors = store.reconstruct(old_dense, (c.chunk_id for c in kept)) if kept else np.zeros((0, dim), np.float32)

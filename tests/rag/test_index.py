@@ -30,8 +30,10 @@ def test_second_run_embeds_nothing_and_a_change_embeds_only_that_document(tiny_c
     out = tmp_path / "index"
     _build(tiny_corpus, out, hash_embedder)
     first_calls = hash_embedder.calls
+    live = store.current_version(out)
     again = _build(tiny_corpus, out, hash_embedder)
     assert again.embedded_chunks == 0 and again.unchanged == 3 and hash_embedder.calls == first_calls
+    assert again.version == live == store.current_version(out)  # nothing changed: nothing published
     (tiny_corpus / "company" / "gio-lam-viec.txt").write_text("Giờ làm việc\n\nVăn phòng mở cửa từ 9 giờ.\n")
     (tiny_corpus / "laws" / "luat-cu-tru.md").unlink()
     changed = _build(tiny_corpus, out, hash_embedder)
