@@ -46,7 +46,7 @@ def main() -> None:
     for batch in (1, 4):
         inputs = tok([prompt] * batch, return_tensors="pt", add_special_tokens=False).to(model.device)
 
-        def timed(new_tokens: int) -> float:
+        def timed(new_tokens: int, inputs=inputs) -> float:
             began = time.perf_counter()
             model.generate(**inputs, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
                            pad_token_id=tok.pad_token_id)
