@@ -95,7 +95,9 @@ def stop_strings(tokenizer: Any) -> list[str]:
     """Tokens that end an assistant turn: the EOS and the template's end-of-turn marker, if any."""
     stops = []
     for tok in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", tokenizer.eos_token):
-        if tok and tok in tokenizer.get_vocab() and tok not in stops:
+        # convert_tokens_to_ids is a lookup; get_vocab() would build a 262k-entry dict per call
+        tid = tokenizer.convert_tokens_to_ids(tok) if tok else None
+        if tid is not None and (tid != tokenizer.unk_token_id or tok == tokenizer.unk_token) and tok not in stops:
             stops.append(tok)
     return stops
 

@@ -1,0 +1,119 @@
+"""The shipped corpora load through the project's own loaders and validators, with the promised shape."""
+
+import json
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from finetune.data import DataReport, read_examples
+from finetune.evaluate import read_questions
+from rag.config import DEFAULT_NOT_FOUND
+from rag.documents import LoadReport, load_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT / "corpora"
+EVALDATA = ROOT.parent / "shared" / "evaldata"
+ENGLISH_NOT_FOUND = "Sorry, the available documents do not contain the information needed to answer this question."
+
+
+@pytest.fixture(scope="module")
+def documents():
+    report = LoadReport()
+    docs = load_corpus(CORPORA / "documents", report)
+    assert report.skipped == []
+    return {d.doc_id: d for d in docs}
+
+
+@pytest.fixture(scope="module")
+def train():
+    report = DataReport()
+    examples = read_examples(CORPORA / "instructions", report)
+    assert report.errors == [] and report.dropped == {}
+    return examples
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return read_questions(CORPORA / "eval" / "questions.jsonl")
+
+
+def test_documents_cover_the_laws_and_the_handbook_in_every_format(documents):
+    laws = [d for d in documents if d.startswith("laws/")]
+    company = [d for d in documents if d.startswith("company/")]
+    assert len(laws) == 17 and len(company) >= 15
+    suffixes = [Path(d).suffix for d in company]
+    assert suffixes.count(".pdf") >= 2 and suffixes.count(".docx") >= 2
+    assert {".md", ".txt", ".html"} <= set(suffixes)
+    assert sum(doc.text.count("\n## Điều ") for d, doc in documents.items() if d.startswith("laws/")) == 2249
+    for doc in documents.values():
+        assert unicodedata.is_normalized("NFC", doc.text), doc.doc_id
+    assert max(page for _, page in documents["company/cong-tac-phi.pdf"].pages) >= 2
+
+
+def test_html_scripts_and_styles_are_not_content(documents):
+    html = [doc for d, doc in documents.items() if d.endswith(".html")]
+    raw = (CORPORA / "documents" / html[0].doc_id).read_text(encoding="utf-8")
+    script = re.search(r"<script[^>]*>(.*?)</script>", raw, re.S).group(1).strip()
+    assert script and script[:30] not in html[0].text
+
+
+def test_training_rows_have_the_promised_mix(train):
+    n = len(train)
+    assert n >= 600
+    refusals = [e for e in train if e.answer in (DEFAULT_NOT_FOUND, ENGLISH_NOT_FOUND)]
+    assert len(refusals) >= 0.10 * n
+    assert sum(bool(e.history) for e in train) >= 0.05 * n
+    with_context = [e for e in train if e.passages and e.answer not in (DEFAULT_NOT_FOUND, ENGLISH_NOT_FOUND)]
+    cited = [e for e in with_context if re.search(r"\[\d\]", e.answer)]
+    assert len(cited) >= 0.9 * len(with_context)
+    for e in cited:  # every citation points at a given passage
+        assert all(1 <= int(k) <= len(e.passages) for k in re.findall(r"\[(\d+)\]", e.answer)), e.source
+    legal = [e for e in cited if any(p.doc_id.startswith("laws/") for p in e.passages) and "Điều" in e.answer]
+    assert len(legal) >= 100
+
+
+def test_eval_set_shape_and_sources_name_real_documents(questions, documents):
+    assert len(questions) >= 100
+    assert sum(not q.answerable for q in questions) >= 15
+    assert any(s.startswith("laws/") for q in questions for s in q.sources)
+    assert any(s.startswith("company/") for q in questions for s in q.sources)
+    for q in questions:
+        assert all(s in documents for s in q.sources), q.question
+        assert bool(q.sources) == q.answerable
+
+
+def _trigrams(text: str) -> set[str]:
+    t = " ".join(unicodedata.normalize("NFC", text).lower().split())
+    return {t[i : i + 3] for i in range(len(t) - 2)}
+
+
+def test_no_eval_question_is_in_the_training_data(questions, train):
+    train_grams = [_trigrams(e.question) for e in train]
+    worst = 0.0
+    for q in questions:
+        g = _trigrams(q.question)
+        worst = max(worst, max(len(g & t) / len(g | t) for t in train_grams))
+    assert worst < 0.5, worst
+
+
+@pytest.mark.skipif(not (EVALDATA / "alqac_vi_legal").is_dir(), reason="../shared/evaldata is not beside this checkout")
+def test_no_alqac_question_is_shipped(questions, train):
+    rows = json.loads((EVALDATA / "alqac_vi_legal" / "alqac25_train.json").read_text(encoding="utf-8"))
+    alqac = {" ".join(r["text"].lower().split()) for r in rows}
+    shipped = [q.question for q in questions] + [e.question for e in train]
+    assert not alqac & {" ".join(s.lower().split()) for s in shipped}
+
+
+@pytest.mark.skipif(not (EVALDATA / "alqac_vi_legal").is_dir(), reason="../shared/evaldata is not beside this checkout")
+def test_law_markdown_is_reproducible(tmp_path):
+    subprocess.run(
+        [sys.executable, str(CORPORA / "build_laws.py"), "--out", str(tmp_path)], check=True, capture_output=True
+    )
+    shipped = sorted((CORPORA / "documents" / "laws").glob("*.md"))
+    assert [p.name for p in shipped] == sorted(p.name for p in tmp_path.glob("*.md"))
+    for p in shipped:
+        assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name
