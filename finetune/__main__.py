@@ -17,7 +17,8 @@ import torch
 from peft import LoraConfig, get_peft_model
 from transformers import TrainingArguments, set_seed
 
-from finetune.data import DataError, DataReport, read_examples, split, tokenize_all
+from finetune.data import DataError, DataReport, leaked_questions, read_examples, render_trained, split, tokenize_all
+from finetune.evaluate import EvalDataError, read_questions
 from finetune.lora import (
     ADAPTER_RECORD,
     SupervisedTrainer,
@@ -39,11 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="config overrides, e.g. finetune.epochs=2")
     parser.add_argument("--config", default="config.yaml")
     parser.add_argument("--no-merge", action="store_true", help="save the adapter only")
+    parser.add_argument("--preview", type=int, metavar="N", default=0, help="print N rendered rows, trained tokens in «»; no training")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return run(args)
-    except (ConfigError, DataError, ModelNotFound) as e:
+    except (ConfigError, DataError, EvalDataError, ModelNotFound) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -59,7 +61,18 @@ def run(args) -> int:
     examples = read_examples(ft.instructions, report)
     for err in report.errors:
         log.warning("%s", err)
+    if cfg.eval.questions.is_file():
+        leaks = leaked_questions(examples, [q.question for q in read_questions(cfg.eval.questions)])
+        if leaks:
+            raise DataError(
+                f"{len(leaks)} training rows repeat questions of the eval set {cfg.eval.questions}; remove them "
+                "or the evaluation measures memory, not skill:\n  " + "\n  ".join(leaks[:10])
+            )
     rows = tokenize_all(tokenizer, examples, mc.system_prompt, ft.max_seq_tokens, report)
+    if args.preview:
+        for row in rows[: args.preview]:
+            print(render_trained(tokenizer, row), end="\n" + "-" * 80 + "\n")
+        return 0
     if not rows:
         raise DataError(f"{ft.instructions}: no usable rows ({report.to_dict()})")
     train_rows, val_rows = split(rows, ft.val_fraction, ft.seed)
@@ -94,7 +107,7 @@ def run(args) -> int:
         warmup_steps=math.ceil(ft.warmup_ratio * total_steps),
         logging_steps=max(1, total_steps // 20),
         eval_strategy="steps" if val_rows else "no",
-        eval_steps=max(1, total_steps // 2),
+        eval_steps=ft.eval_steps or total_steps,
         save_strategy="no",
         train_sampling_strategy="group_by_length",  # batches of similar length: little padding
         bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
@@ -117,7 +130,8 @@ def run(args) -> int:
     started = time.perf_counter()
     result = trainer.train()
     wall_s = time.perf_counter() - started
-    val_loss = trainer.evaluate()["eval_loss"] if val_rows else None
+    evals = [entry["eval_loss"] for entry in trainer.state.log_history if "eval_loss" in entry]
+    val_loss = evals[-1] if evals else None
     steps_done = result.global_step
     rows_seen = min(len(train_rows) * ft.epochs, steps_done * ft.batch_size * ft.grad_accum)
     supervised_per_row = sum(sum(t != -100 for t in r["labels"]) for r in train_rows) / len(train_rows)

@@ -160,13 +160,51 @@ def read_examples(path: Path, report: DataReport) -> list[Example]:
                     report.errors.append(str(e))
                     report.dropped["invalid"] += 1
                     continue
-                key = (example.question, example.answer, example.passages, example.history)
-                if key in seen:
-                    report.dropped["duplicate"] += 1
+                exact = (example.question, example.answer, example.passages, example.history)
+                near = near_duplicate_key(example)
+                if exact in seen or near in seen:
+                    report.dropped["duplicate" if exact in seen else "near_duplicate"] += 1
                     continue
-                seen.add(key)
+                seen.update((exact, near))
                 examples.append(example)
     return examples
+
+
+def _loose(text: str) -> str:
+    """Lower-case words only: rows differing in case, spacing or punctuation are the same row."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def near_duplicate_key(example: Example) -> tuple:
+    return (
+        "near",
+        _loose(example.question),
+        _loose(example.answer),
+        tuple(_loose(p.text) for p in example.passages),
+        tuple((r, _loose(c)) for r, c in example.history),
+    )
+
+
+def char_trigrams(text: str) -> set[str]:
+    t = " ".join(unicodedata.normalize("NFC", text).lower().split())
+    return {t[i : i + 3] for i in range(len(t) - 2)}
+
+
+def leaked_questions(examples: list[Example], eval_questions: list[str], threshold: float = 0.5) -> list[str]:
+    """`source: eval question` for each training row whose question is (nearly) an eval question.
+
+    Similarity is the Jaccard index of character trigrams; >= threshold counts as the same question.
+    """
+    eval_grams = [(q, char_trigrams(q)) for q in eval_questions]
+    leaks = []
+    for example in examples:
+        grams = char_trigrams(example.question)
+        for question, other in eval_grams:
+            union = grams | other
+            if union and len(grams & other) / len(union) >= threshold:
+                leaks.append(f"{example.source}: {example.question!r} ~ eval question {question!r}")
+                break
+    return leaks
 
 
 def tokenize_example(tokenizer, example: Example, system_prompt: str) -> dict[str, list[int]]:
@@ -178,6 +216,18 @@ def tokenize_example(tokenizer, example: Example, system_prompt: str) -> dict[st
         "input_ids": prompt_ids + completion_ids,
         "labels": [IGNORE_INDEX] * len(prompt_ids) + completion_ids,
     }
+
+
+def render_trained(tokenizer, row: dict[str, list[int]]) -> str:
+    """The row as text with the trained (supervised) spans wrapped in «»: what --preview shows."""
+    out, span, trained = [], [], False
+    for token, label in zip(row["input_ids"], row["labels"], strict=True):
+        if (label != IGNORE_INDEX) != trained:
+            out.append(tokenizer.decode(span) + ("«" if not trained else "»"))
+            span, trained = [], not trained
+        span.append(token)
+    out.append(tokenizer.decode(span) + ("»" if trained else ""))
+    return "".join(out)
 
 
 def tokenize_all(tokenizer, examples: list[Example], system_prompt: str, max_tokens: int, report: DataReport):

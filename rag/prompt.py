@@ -92,9 +92,13 @@ def render_example(tokenizer: Any, messages: list[dict[str, str]], answer: str) 
 
 
 def stop_strings(tokenizer: Any) -> list[str]:
-    """Tokens that end an assistant turn: the EOS and the template's end-of-turn marker, if any."""
+    """Tokens that end an assistant turn: the template's end-of-turn marker, the EOS, and a turn start.
+
+    A new turn's opening marker never belongs inside an answer: an under-trained model that emits
+    it instead of the end-of-turn marker is stopped there rather than writing the next turn.
+    """
     stops = []
-    for tok in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", tokenizer.eos_token):
+    for tok in ("<end_of_turn>", "<|im_end|>", "<|eot_id|>", tokenizer.eos_token, "<start_of_turn>", "<|im_start|>"):
         # convert_tokens_to_ids is a lookup; get_vocab() would build a 262k-entry dict per call
         tid = tokenizer.convert_tokens_to_ids(tok) if tok else None
         if tid is not None and (tid != tokenizer.unk_token_id or tok == tokenizer.unk_token) and tok not in stops:

@@ -44,7 +44,7 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
     assert (adapter / "adapter_model.safetensors").exists() and (adapter / "adapter_config.json").exists()
     assert not list(adapter.glob("model*.safetensors"))  # only adapter weights
     record = json.loads((adapter / ADAPTER_RECORD).read_text())
-    assert record["prompt_format"]["stop_tokens"] == ["<end_of_turn>", "<eos>"]
+    assert record["prompt_format"]["stop_tokens"] == ["<end_of_turn>", "<eos>", "<start_of_turn>"]
     report = json.loads((adapter / "train_report.json").read_text())
     assert report["steps"] == 3 and report["val_loss"] is not None and report["data"]["dropped"] == {"duplicate": 8}
     assert (tmp_path / "merged" / "model.safetensors").exists()

@@ -97,3 +97,30 @@ def test_split_is_seeded_and_disjoint():
     assert a == split(rows, 0.1, seed=1)
     assert len(a[1]) == 10 and not set(a[0]) & set(a[1])
     assert split(rows, 0.1, seed=2) != a
+
+
+def test_near_duplicates_differing_in_case_and_punctuation_are_dropped(tmp_path):
+    path = tmp_path / "t.jsonl"
+    rows = [{"instruction": "Nghỉ phép mấy ngày?", "output": "14 ngày."}, {"instruction": "nghỉ  phép mấy ngày", "output": "14 ngày"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    report = DataReport()
+    assert len(read_examples(path, report)) == 1
+    assert report.dropped == {"near_duplicate": 1}
+
+
+def test_leakage_check_finds_a_paraphrase_of_an_eval_question():
+    from finetune.data import leaked_questions
+
+    train = [Example("Nhân viên được nghỉ phép năm bao nhiêu ngày?", "a", source="t:1"), Example("Giờ làm việc?", "b", source="t:2")]
+    leaks = leaked_questions(train, ["Nhân viên được nghỉ phép năm bao nhiêu ngày ạ?", "Wi-Fi khách là gì?"])
+    assert len(leaks) == 1 and leaks[0].startswith("t:1:")
+    assert leaked_questions(train, ["Công ty có bao nhiêu văn phòng?"]) == []
+
+
+def test_preview_marks_exactly_the_trained_tokens(tiny_tokenizer):
+    from finetune.data import render_trained
+
+    row = tokenize_example(tiny_tokenizer, Example("Giờ làm việc?", "Từ 8 giờ 30."), "SYS")
+    text = render_trained(tiny_tokenizer, row)
+    assert text.endswith("<start_of_turn>model\n«Từ 8 giờ 30.<end_of_turn>»")
+    assert text.count("«") == 1 and text.count("»") == 1

@@ -41,7 +41,7 @@ def test_gemma_template_prompt_and_completion(tiny_tokenizer):
     p2, completion = render_example(tiny_tokenizer, msgs, "Trả lời [1].")
     assert p2 == prompt
     assert completion == "Trả lời [1].<end_of_turn>"  # ends on the stop token, trailing newline dropped
-    assert stop_strings(tiny_tokenizer) == ["<end_of_turn>", "<eos>"]
+    assert stop_strings(tiny_tokenizer) == ["<end_of_turn>", "<eos>", "<start_of_turn>"]
 
 
 def test_format_record_detects_a_changed_template_or_system_prompt(tiny_tokenizer):
