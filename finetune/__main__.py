@@ -17,7 +17,15 @@ import torch
 from peft import LoraConfig, get_peft_model
 from transformers import TrainingArguments, set_seed
 
-from finetune.data import DataError, DataReport, leaked_questions, read_examples, render_trained, split, tokenize_all
+from finetune.data import (
+    DataError,
+    DataReport,
+    leaked_questions,
+    read_examples,
+    render_trained,
+    split,
+    tokenize_all,
+)
 from finetune.evaluate import EvalDataError, read_questions
 from finetune.lora import (
     ADAPTER_RECORD,
