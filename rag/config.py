@@ -118,6 +118,16 @@ class ServeSection(_Section):
     max_new_tokens: int = Field(256, ge=1, le=4096, description="default answer length cap")
     temperature: float = Field(0.0, ge=0, le=2, description="0 = greedy, reproducible answers")
     api_keys: list[str] = Field([], description="Bearer keys; empty = no auth (loopback use only)")
+    cors_origins: list[str] = Field([], description="browser origins allowed to call the API; closed by default")
+    max_batch: int = Field(8, ge=1, le=64, description="concurrent requests decoded together")
+    max_queue: int = Field(32, ge=1, description="waiting requests beyond this get 503 + Retry-After")
+    request_timeout_s: float = Field(180.0, gt=0, description="a generation running longer is cancelled (504)")
+    max_body_bytes: int = Field(65536, ge=1024, description="larger request bodies get 413")
+    max_question_chars: int = Field(2000, ge=1, description="longer questions get 422")
+    max_top_k: int = Field(20, ge=1, description="upper bound on a request's top_k")
+    max_tokens_limit: int = Field(1024, ge=1, description="upper bound on a request's max_tokens")
+    min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
+    reload_poll_s: float = Field(2.0, ge=0, description="how often to look for a new index version (0 = never)")
 
 
 class EvalSection(_Section):

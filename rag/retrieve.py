@@ -25,7 +25,8 @@ class EmptyQuestion(ValueError):
 @dataclass(frozen=True)
 class Hit:
     chunk: Chunk
-    score: float
+    score: float  # what the ranking used (fused, cosine or BM25, by mode)
+    similarity: float | None = None  # raw dense cosine, when the mode computed it: an absolute signal
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,9 @@ class Retriever:
             return []
         allowed = np.array([c.doc_id.startswith(doc_prefix) for c in v.chunks]) if doc_prefix else None
         pool = max(self.candidates, top_k)
+        dense: dict[int, float] = {}
         if mode == "dense":
-            fused = self._dense_scores(v, query, pool, allowed)
+            fused = dense = self._dense_scores(v, query, pool, allowed)
         elif mode == "bm25":
             fused = self._lexical_scores(v, query, pool, allowed)
         elif mode == "hybrid":
@@ -158,7 +160,7 @@ class Retriever:
             ranked = mmr(ranked, vectors, top_k, diversity)
         else:
             ranked = top(fused, top_k)
-        return [Hit(v.chunks[v.position[i]], score) for i, score in ranked]
+        return [Hit(v.chunks[v.position[i]], score, dense.get(i)) for i, score in ranked]
 
 
 def build_retriever(cfg, embedder=None) -> Retriever:

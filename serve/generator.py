@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from finetune.generation import Completion, generate_batch
 from finetune.lora import ADAPTER_RECORD
 from finetune.models import load_generator, pick_device, pick_dtype
 from rag.prompt import check_prompt_format, stop_token_ids
@@ -47,7 +46,3 @@ def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, me
         return LoadedModel(model, tokenizer, f"{generator_ref}+lora", str(adapter_dir), stop_token_ids(tokenizer))
     log.warning("NO ADAPTER FOUND at %s or %s: serving the bare base model %s; run `make finetune`", merged_dir, adapter_dir, generator_ref)
     return LoadedModel(model, tokenizer, generator_ref, None, stop_token_ids(tokenizer))
-
-
-def generate(lm: LoadedModel, prompt: str, max_new_tokens: int, temperature: float) -> Completion:
-    return generate_batch(lm.model, lm.tokenizer, [prompt], max_new_tokens, lm.stop_ids, temperature)[0]

@@ -1,6 +1,5 @@
 """The three stages joined on the tiny model: finetune -> adapter + merged, index, /ask answers."""
 
-import asyncio
 import json
 
 from fastapi.testclient import TestClient
@@ -54,7 +53,7 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
     build_index(tiny_corpus, cfg.index.output_dir, "hash-test", 64, 8, 8, embedder=hash_embedder)
     lm = load_for_serving(cfg.model.generator, cfg.model.models_dir, adapter, tmp_path / "merged", "cpu", cfg.model.system_prompt)
     assert lm.name.endswith("+lora(merged)")
-    services = Services(cfg, lm, Retriever(cfg.index.output_dir, "hash-test", embedder=hash_embedder), asyncio.Lock())
+    services = Services(cfg, lm, Retriever(cfg.index.output_dir, "hash-test", embedder=hash_embedder))
     with TestClient(create_app(cfg, services)) as client:
         assert client.get("/health").json() == {"status": "ok"}
         r = client.post("/ask", json={"question": "Nghỉ phép năm bao nhiêu ngày?", "max_tokens": 5, "top_k": 2})

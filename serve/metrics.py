@@ -1,0 +1,31 @@
+"""Prometheus metrics of one app (its own registry, so several apps can live in one process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter("ragtune_requests_total", "HTTP requests", ["method", "route", "status"], registry=r)
+        self.latency = Histogram("ragtune_request_seconds", "HTTP latency", ["route"], registry=r,
+                                 buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))  # fmt: skip
+        self.retrieval_seconds = Histogram("ragtune_retrieval_seconds", "retrieval latency", registry=r,
+                                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))  # fmt: skip
+        self.tokens_generated = Counter("ragtune_tokens_generated_total", "completion tokens", registry=r)
+        self.queue_depth = Gauge("ragtune_queue_depth", "requests waiting for the generator", registry=r)
+        self.batch_size = Histogram("ragtune_batch_size", "requests decoded together", registry=r,
+                                    buckets=(1, 2, 4, 8, 16, 32))  # fmt: skip
+        self.citations_removed = Counter("ragtune_citations_removed_total", "[n] markers pointing nowhere", registry=r)
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def observe_batch(self, size: int) -> None:
+        self.batch_size.observe(size)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,57 @@
+"""Request and response bodies. Hard bounds live here; configurable limits are checked in the routes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Turn(BaseModel):
+    role: str = Field(pattern="^(user|assistant)$")
+    content: str = Field(max_length=8000)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1)
+    history: list[Turn] = Field(default_factory=list, max_length=20)
+    top_k: int | None = Field(None, ge=1)
+    filters: dict[str, str] = Field(default_factory=dict, description="{'doc_prefix': 'company/'}")
+    max_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    stream: bool = False
+
+
+class Source(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    heading: str
+    page: int | None
+    score: float
+    snippet: str
+
+
+class AskResponse(BaseModel):
+    answer: str
+    sources: list[Source]
+    model: str
+    adapter: str | None
+    index_version: str
+    usage: dict[str, int]
+    timings_ms: dict[str, float]
+
+
+class ChatMessage(BaseModel):
+    role: str = Field(pattern="^(system|user|assistant|developer|tool)$")
+    content: str = Field(max_length=8000)
+
+
+class ChatRequest(BaseModel):
+    """The OpenAI chat-completions body; `retrieval` and `top_k` are ragtune's extras (extra_body)."""
+
+    model: str = ""
+    messages: list[ChatMessage] = Field(min_length=1, max_length=40)
+    max_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    stream: bool = False
+    retrieval: bool = True
+    top_k: int | None = Field(None, ge=1)

@@ -1,0 +1,38 @@
+"""A real app on the tiny model: real engine, real retriever (hash embedder), no network."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from finetune.models import load_generator
+from rag.config import load_config
+from rag.index import build_index
+from rag.prompt import stop_token_ids
+from rag.retrieve import Retriever
+from serve.app import Services, create_app
+from serve.generator import LoadedModel
+
+
+@pytest.fixture(scope="session")
+def tiny_lm(tiny_model_dir, tmp_path_factory):
+    model, tok = load_generator(str(tiny_model_dir), tmp_path_factory.mktemp("models"), "cpu")
+    return LoadedModel(model, tok, "tiny", None, stop_token_ids(tok))
+
+
+@pytest.fixture
+def make_client(tiny_lm, tiny_corpus, tmp_path, hash_embedder):
+    """make_client(*overrides) -> TestClient of an app over the tiny corpus."""
+    build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
+    clients = []
+
+    def make(*overrides, engine=None):
+        cfg = load_config(None, [f"index.output_dir={tmp_path}/index", "model.embedder=hash-test",
+                                 "serve.reload_poll_s=0", *overrides], env={})  # fmt: skip
+        retriever = Retriever(tmp_path / "index", "hash-test", embedder=hash_embedder)
+        client = TestClient(create_app(cfg, Services(cfg, tiny_lm, retriever, engine)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)

@@ -1,0 +1,120 @@
+import json
+
+from rag.config import DEFAULT_NOT_FOUND
+from rag.index import build_index
+from serve.engine import QueueFull
+
+QUESTION = {"question": "Nghỉ phép năm bao nhiêu ngày?", "max_tokens": 6}
+
+
+def sse_events(text: str) -> list:
+    return [json.loads(block[len("data: "):]) for block in text.strip().split("\n\n") if block != "data: [DONE]"]
+
+
+def test_ask_returns_answer_sources_usage_and_request_id(make_client):
+    client = make_client()
+    r = client.post("/ask", json={**QUESTION, "top_k": 2}, headers={"X-Request-ID": "abc123"})
+    assert r.status_code == 200 and r.headers["x-request-id"] == "abc123"
+    body = r.json()
+    assert body["sources"][0]["doc_id"] == "company/nghi-phep.md" and [s["n"] for s in body["sources"]] == [1, 2]
+    assert 1 <= body["usage"]["completion_tokens"] <= 6 and body["usage"]["prompt_tokens"] > 20
+    assert set(body["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert body["model"] == "tiny" and body["index_version"]
+    assert client.post("/ask", json=QUESTION).headers["x-request-id"]  # generated when absent
+
+
+def test_ask_stream_sends_sources_then_deltas_then_done(make_client):
+    client = make_client()
+    r = client.post("/ask", json={**QUESTION, "stream": True})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = sse_events(r.text)
+    assert events[0]["type"] == "sources" and events[0]["sources"]
+    assert events[-1]["type"] == "done" and events[-1]["usage"]["completion_tokens"] >= 1
+    deltas = "".join(e["text"] for e in events if e["type"] == "delta")
+    assert deltas.strip() == events[-1]["answer"].strip() or "[" in deltas
+
+
+def test_api_keys_guard_every_route_but_health(make_client):
+    client = make_client("serve.api_keys=[s3cret]")
+    assert client.get("/health").status_code == 200
+    assert client.post("/ask", json=QUESTION).status_code == 401
+    assert client.post("/ask", json=QUESTION, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/v1/models").status_code == 401 and client.get("/metrics").status_code == 401
+    ok = client.post("/ask", json=QUESTION, headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200
+
+
+def test_limits_name_the_field_and_leak_nothing(make_client):
+    client = make_client("serve.max_question_chars=20", "serve.max_top_k=3", "serve.max_tokens_limit=8", "serve.max_body_bytes=2048")
+    cases = [
+        ({"question": "x" * 21}, "question"),
+        ({"question": "ok", "top_k": 4}, "top_k"),
+        ({"question": "ok", "max_tokens": 9}, "max_tokens"),
+        ({"question": "ok", "temperature": 5}, "temperature"),
+        ({"question": "   "}, "question"),
+        ({}, "question"),
+    ]
+    for body, field in cases:
+        r = client.post("/ask", json=body)
+        assert r.status_code == 422, body
+        assert field in json.dumps(r.json()), (body, r.json())
+        assert "Traceback" not in r.text and "/work" not in r.text
+    big = client.post("/ask", content=b'{"question": "' + b"a" * 4000 + b'"}', headers={"content-type": "application/json"})
+    assert big.status_code == 413
+    assert client.post("/ask", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+
+
+class _FullEngine:
+    depth = 32
+    on_batch = None
+
+    def submit(self, *args):
+        raise QueueFull("full")
+
+    def close(self):
+        pass
+
+
+def test_overload_is_503_with_retry_after(make_client):
+    client = make_client(engine=_FullEngine())
+    r = client.post("/ask", json=QUESTION)
+    assert r.status_code == 503 and r.headers["retry-after"] == "2"
+
+
+def test_low_retrieval_score_answers_not_found_without_generating(make_client):
+    client = make_client("serve.min_score=0.99")
+    body = client.post("/ask", json={"question": "giá vàng hôm nay"}).json()
+    assert body["answer"] == DEFAULT_NOT_FOUND and body["usage"]["completion_tokens"] == 0
+
+
+def test_openai_routes(make_client):
+    client = make_client()
+    assert client.get("/v1/models").json()["data"][0]["id"] == "tiny"
+    msgs = [{"role": "system", "content": "x"}, {"role": "user", "content": "Nghỉ phép năm bao nhiêu ngày?"}]
+    r = client.post("/v1/chat/completions", json={"model": "tiny", "messages": msgs, "max_tokens": 5}).json()
+    assert r["object"] == "chat.completion" and r["choices"][0]["finish_reason"] in ("stop", "length")
+    assert r["usage"]["total_tokens"] == r["usage"]["prompt_tokens"] + r["usage"]["completion_tokens"]
+    assert r["sources"][0]["doc_id"] == "company/nghi-phep.md"
+    off = client.post("/v1/chat/completions", json={"messages": msgs, "max_tokens": 3, "retrieval": False}).json()
+    assert off["sources"] == []
+    stream = client.post("/v1/chat/completions", json={"messages": msgs, "max_tokens": 4, "stream": True})
+    assert stream.text.rstrip().endswith("data: [DONE]")
+    chunks = sse_events(stream.text)
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant" and chunks[-1]["usage"]["completion_tokens"] >= 1
+    bad = client.post("/v1/chat/completions", json={"messages": [{"role": "assistant", "content": "hi"}]})
+    assert bad.status_code == 422
+
+
+def test_metrics_ready_page_and_reload(make_client, tiny_corpus, tmp_path, hash_embedder):
+    client = make_client()
+    client.post("/ask", json=QUESTION)
+    text = client.get("/metrics").text
+    assert 'ragtune_requests_total{method="POST",route="/ask",status="200"}' in text and "ragtune_batch_size_count" in text
+    ready = client.get("/ready").json()
+    assert ready["status"] == "ready"
+    assert "<textarea" in client.get("/").text
+    (tiny_corpus / "company" / "moi.md").write_text("# Mới\n\nTài liệu mới về bãi đỗ xe.\n", encoding="utf-8")
+    build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
+    reloaded = client.post("/admin/reload").json()
+    assert reloaded["reloaded"] is True and reloaded["index_version"] != ready["index_version"]
+    assert client.post("/admin/reload").json()["reloaded"] is False
