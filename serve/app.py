@@ -60,6 +60,7 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
         if svc.engine is None:
             svc.engine = Engine(svc.lm.model, svc.lm.tokenizer, svc.lm.stop_ids, cfg.serve.max_batch, cfg.serve.max_queue)
         svc.engine.on_batch = metrics.observe_batch
+        svc.engine.on_finish = metrics.observe_finish
         app.state.services = svc
         watcher = asyncio.create_task(_watch_index(svc, cfg.serve.reload_poll_s)) if cfg.serve.reload_poll_s else None
         yield

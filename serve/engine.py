@@ -111,6 +111,7 @@ class Engine:
         self._stop = threading.Event()
         self.last_batch_size = 0
         self.on_batch = None  # optional callback(batch_size)
+        self.on_finish = None  # optional callback(finish_reason), once per request
         self._thread = threading.Thread(target=self._run, name="ragtune-generate", daemon=True)
         self._thread.start()
 
@@ -216,5 +217,7 @@ class Engine:
                 row.req.emit("delta", text[len(row.sent) :])
             completion_tokens = len(row.tokens) + (row.finish == "stop")
             row.req.emit("done", Completion(text.strip(), row.prompt_tokens, completion_tokens, row.finish))
+            if self.on_finish:
+                self.on_finish(row.finish)
         if self.on_batch:
             self.on_batch(len(batch))

@@ -23,6 +23,12 @@ class LoadedModel:
     stop_ids: list[int]
 
 
+def display_name(ref: str) -> str:
+    """What clients see as the model id: a folder's name, never its path on the server."""
+    path = Path(ref).expanduser()
+    return path.name if path.is_dir() else ref
+
+
 def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str) -> LoadedModel:
     """The merged model if present, else base + adapter, else the bare base model (logged loudly)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -34,8 +40,10 @@ def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, me
         model = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=pick_dtype(device)).to(device).eval()
         check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
         log.info("serving the merged model %s (base %s)", merged_dir, record["base_model"])
-        return LoadedModel(model, tokenizer, f"{record['base_model']}+lora(merged)", str(merged_dir), stop_token_ids(tokenizer))
+        name = f"{display_name(record['base_model'])}+lora(merged)"
+        return LoadedModel(model, tokenizer, name, merged_dir.name, stop_token_ids(tokenizer))
     model, tokenizer = load_generator(generator_ref, models_dir, device_pref)
+    name = display_name(generator_ref)
     if (adapter_dir / ADAPTER_RECORD).exists():
         from peft import PeftModel
 
@@ -43,6 +51,6 @@ def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, me
         check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
         model = PeftModel.from_pretrained(model, adapter_dir).eval()
         log.info("serving base %s + adapter %s", generator_ref, adapter_dir)
-        return LoadedModel(model, tokenizer, f"{generator_ref}+lora", str(adapter_dir), stop_token_ids(tokenizer))
+        return LoadedModel(model, tokenizer, f"{name}+lora", adapter_dir.name, stop_token_ids(tokenizer))
     log.warning("NO ADAPTER FOUND at %s or %s: serving the bare base model %s; run `make finetune`", merged_dir, adapter_dir, generator_ref)
-    return LoadedModel(model, tokenizer, generator_ref, None, stop_token_ids(tokenizer))
+    return LoadedModel(model, tokenizer, name, None, stop_token_ids(tokenizer))

@@ -18,6 +18,7 @@ class Metrics:
         self.queue_depth = Gauge("ragtune_queue_depth", "requests waiting for the generator", registry=r)
         self.batch_size = Histogram("ragtune_batch_size", "requests decoded together", registry=r,
                                     buckets=(1, 2, 4, 8, 16, 32))  # fmt: skip
+        self.generations = Counter("ragtune_generations_total", "finished generations", ["finish_reason"], registry=r)
         self.citations_removed = Counter("ragtune_citations_removed_total", "[n] markers pointing nowhere", registry=r)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -26,6 +27,9 @@ class Metrics:
 
     def observe_batch(self, size: int) -> None:
         self.batch_size.observe(size)
+
+    def observe_finish(self, reason: str) -> None:
+        self.generations.labels(reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

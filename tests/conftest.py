@@ -139,3 +139,28 @@ def tiny_corpus(tmp_path) -> Path:
         encoding="utf-8",
     )
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder_dir(tmp_path_factory) -> Path:
+    """A 2-layer random BERT saved as a sentence-transformers folder: loadable by path, like a real one."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Pooling, Transformer
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    raw = path / "raw"
+    raw.mkdir()
+    wordpiece = BertWordPieceTokenizer(lowercase=True, strip_accents=False)
+    wordpiece.train_from_iterator(TRAINING_TEXT * 4, vocab_size=400, show_progress=False)
+    wordpiece.save_model(str(raw))
+    BertTokenizerFast(vocab_file=str(raw / "vocab.txt"), do_lower_case=True, strip_accents=False).save_pretrained(raw)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=wordpiece.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=512)  # fmt: skip
+    BertModel(config).save_pretrained(raw)
+    transformer = Transformer(str(raw), max_seq_length=256)
+    model = SentenceTransformer(modules=[transformer, Pooling(transformer.get_word_embedding_dimension(), "mean")])
+    model.save(str(path / "st"))
+    return path / "st"

@@ -66,7 +66,7 @@ def test_limits_name_the_field_and_leak_nothing(make_client):
 
 class _FullEngine:
     depth = 32
-    on_batch = None
+    on_batch = on_finish = None
 
     def submit(self, *args):
         raise QueueFull("full")

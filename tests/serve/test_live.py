@@ -1,0 +1,128 @@
+"""A real uvicorn process on loopback with the tiny model and a tiny BERT embedder loaded by path."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag.index import build_index
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "live-test-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tiny_model_dir, tiny_embedder_dir, tiny_corpus, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    embedder = SentenceTransformer(str(tiny_embedder_dir), device="cpu")
+    build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8, embedder=embedder)
+    port = free_port()
+    overrides = [
+        f"model.generator={tiny_model_dir}", f"model.embedder={tiny_embedder_dir}", f"model.models_dir={tmp_path}/models",
+        f"index.output_dir={tmp_path}/index", f"finetune.output_dir={tmp_path}/none", f"finetune.merged_dir={tmp_path}/none2",
+        f"serve.port={port}", "serve.reload_poll_s=0.3", f"serve.api_keys=[{KEY}]",
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "serve", "--config", str(tmp_path / "none.yaml"), *overrides],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
+    yield {"base": base, "tmp": tmp_path, "corpus": tiny_corpus, "embedder": embedder, "embedder_dir": tiny_embedder_dir}
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+def auth() -> dict:
+    return {"Authorization": f"Bearer {KEY}"}
+
+
+def test_the_official_openai_client_stream_and_not(server):
+    from openai import OpenAI
+
+    client = OpenAI(base_url=server["base"] + "/v1", api_key=KEY)
+    assert [m.id for m in client.models.list()] == ["tiny-llama0"]  # the folder's name, not its path
+    msgs = [{"role": "user", "content": "Nghỉ phép năm bao nhiêu ngày?"}]
+    r = client.chat.completions.create(model="tiny-llama0", messages=msgs, max_tokens=5)
+    assert r.choices[0].finish_reason in ("stop", "length") and r.usage.completion_tokens >= 1
+    assert r.model_extra["sources"][0]["doc_id"] == "company/nghi-phep.md"
+    chunks = list(client.chat.completions.create(model="tiny", messages=msgs, max_tokens=5, stream=True))
+    assert chunks[-1].choices[0].finish_reason in ("stop", "length")
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert isinstance(text, str)
+    off = client.chat.completions.create(model="tiny", messages=msgs, max_tokens=3, extra_body={"retrieval": False})
+    assert off.model_extra["sources"] == []
+    with pytest.raises(Exception, match="401"):
+        OpenAI(base_url=server["base"] + "/v1", api_key="wrong").models.list()
+
+
+def test_a_client_that_disconnects_stops_its_generation(server):
+    base = server["base"]
+    body = {"question": "Giờ làm việc?", "max_tokens": 1000, "stream": True}
+    with httpx.stream("POST", f"{base}/ask", json=body, headers=auth(), timeout=30) as r:
+        for line in r.iter_lines():
+            if '"delta"' in line:
+                break  # leave after the first token
+    for _ in range(50):
+        metrics = httpx.get(f"{base}/metrics", headers=auth()).text
+        if 'ragtune_generations_total{finish_reason="cancelled"} 1.0' in metrics:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the generation was not cancelled:\n" + metrics)
+
+
+def test_hot_reload_under_concurrent_requests_with_zero_failures(server):
+    base = server["base"]
+    before = httpx.get(f"{base}/ready", headers=auth()).json()["index_version"]
+    statuses, stop = [], threading.Event()
+
+    def hammer():
+        with httpx.Client(timeout=60) as c:
+            while not stop.is_set():
+                r = c.post(f"{base}/ask", json={"question": "bãi đỗ xe ở đâu?", "max_tokens": 3}, headers=auth())
+                statuses.append((r.status_code, r.json().get("index_version")))
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    (server["corpus"] / "company" / "bai-do-xe.md").write_text("# Bãi đỗ xe\n\nBãi đỗ xe ở tầng hầm B2.\n", encoding="utf-8")
+    build_index(server["corpus"], server["tmp"] / "index", str(server["embedder_dir"]), 64, 8, 8, embedder=server["embedder"])
+    deadline = time.time() + 20
+    while time.time() < deadline and httpx.get(f"{base}/ready", headers=auth()).json()["index_version"] == before:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    stop.set()
+    for t in threads:
+        t.join()
+    after = httpx.get(f"{base}/ready", headers=auth()).json()["index_version"]
+    assert after != before
+    assert statuses and all(code == 200 for code, _ in statuses), statuses[:5]
+    assert {v for _, v in statuses} >= {before, after}
+    r = httpx.post(f"{base}/ask", json={"question": "Bãi đỗ xe ở tầng hầm nào?", "max_tokens": 2}, headers=auth())
+    assert any(s["doc_id"] == "company/bai-do-xe.md" for s in r.json()["sources"])
+    assert json.dumps(r.json())  # body is JSON
