@@ -1,59 +1,15 @@
 """A real uvicorn process on loopback with the tiny model and a tiny BERT embedder loaded by path."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from rag.index import build_index
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "live-test-key"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(tiny_model_dir, tiny_embedder_dir, tiny_corpus, tmp_path):
-    from sentence_transformers import SentenceTransformer
-
-    embedder = SentenceTransformer(str(tiny_embedder_dir), device="cpu")
-    build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8, embedder=embedder)
-    port = free_port()
-    overrides = [
-        f"model.generator={tiny_model_dir}", f"model.embedder={tiny_embedder_dir}", f"model.models_dir={tmp_path}/models",
-        f"index.output_dir={tmp_path}/index", f"finetune.output_dir={tmp_path}/none", f"finetune.merged_dir={tmp_path}/none2",
-        f"serve.port={port}", "serve.reload_poll_s=0.3", f"serve.api_keys=[{KEY}]",
-    ]  # fmt: skip
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "serve", "--config", str(tmp_path / "none.yaml"), *overrides],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
-    yield {"base": base, "tmp": tmp_path, "corpus": tiny_corpus, "embedder": embedder, "embedder_dir": tiny_embedder_dir}
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
 
 
 def auth() -> dict:
