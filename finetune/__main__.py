@@ -1,6 +1,8 @@
 """`python -m finetune`: train a LoRA adapter on the instruction data, then merge it (`make finetune`).
 
-setup (config, data, model) -> train (Hugging Face Trainer) -> save adapter -> merge + parity check.
+setup (config, data, model) -> train (Hugging Face Trainer) -> save adapter -> compare -> merge.
+Runs the same under `torchrun --nproc_per_node N -m finetune` (DDP; gloo on CPU): every rank trains,
+rank 0 writes the artifacts.
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ import argparse
 import json
 import logging
 import math
+import os
 import shutil
 import sys
 import time
 
 import torch
-from peft import LoraConfig, get_peft_model
-from transformers import TrainingArguments, set_seed
+from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
 
 from finetune.data import (
+    IGNORE_INDEX,
     DataError,
     DataReport,
     leaked_questions,
@@ -27,6 +31,7 @@ from finetune.data import (
     tokenize_all,
 )
 from finetune.evaluate import EvalDataError, read_questions
+from finetune.generation import generate_batch
 from finetune.lora import (
     ADAPTER_RECORD,
     SupervisedTrainer,
@@ -36,6 +41,7 @@ from finetune.lora import (
     staging_dir,
     write_json,
 )
+from finetune.metrics import rouge_l
 from finetune.models import ModelNotFound, load_generator, pick_device
 from rag.config import ConfigError, config_to_dict, load_config
 from rag.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids
@@ -48,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="config overrides, e.g. finetune.epochs=2")
     parser.add_argument("--config", default="config.yaml")
     parser.add_argument("--no-merge", action="store_true", help="save the adapter only")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint of a killed run")
     parser.add_argument("--preview", type=int, metavar="N", default=0, help="print N rendered rows, trained tokens in «»; no training")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -58,13 +65,50 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def loss_chart(log_history: list[dict], path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    train = [(e["step"], e["loss"]) for e in log_history if "loss" in e]
+    val = [(e["step"], e["eval_loss"]) for e in log_history if "eval_loss" in e]
+    if train:
+        ax.plot(*zip(*train, strict=True), label="train")
+    if val:
+        ax.plot(*zip(*val, strict=True), "o-", label="validation")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss (supervised tokens)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def compare_on_validation(model, tokenizer, examples, stop_ids) -> dict:
+    """ROUGE-L of base (adapter off) and fine-tuned answers against held-out validation references."""
+    prompts = [render_prompt(tokenizer, ex["messages"]) for ex in examples]
+    with model.disable_adapter():
+        base = generate_batch(model, tokenizer, prompts, 96, stop_ids)
+    tuned = generate_batch(model, tokenizer, prompts, 96, stop_ids)
+    refs = [ex["answer"] for ex in examples]
+    mean = lambda xs: round(sum(xs) / max(len(xs), 1), 4)  # noqa: E731
+    return {
+        "rows": len(examples),
+        "rouge_l_base": mean([rouge_l(c.text, r) for c, r in zip(base, refs, strict=True)]),
+        "rouge_l_finetuned": mean([rouge_l(c.text, r) for c, r in zip(tuned, refs, strict=True)]),
+        "example": {"reference": refs[0], "base": base[0].text, "finetuned": tuned[0].text} if refs else None,
+    }
+
+
 def run(args) -> int:
     # --- setup -------------------------------------------------------------------------------
     cfg = load_config(args.config, args.overrides)
     ft, mc = cfg.finetune, cfg.model
     set_seed(ft.seed)
     device = pick_device(mc.device)
-    model, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device)
+    model, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, load_in_4bit=ft.qlora)
     report = DataReport()
     examples = read_examples(ft.instructions, report)
     for err in report.errors:
@@ -87,24 +131,25 @@ def run(args) -> int:
     log.info("data: %s; %d train / %d validation rows", report.to_dict(), len(train_rows), len(val_rows))
 
     model.config.use_cache = False
+    if ft.qlora:
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=ft.gradient_checkpointing)
     peft_model = get_peft_model(
         model,
         LoraConfig(
-            r=ft.lora_r,
-            lora_alpha=ft.lora_alpha,
-            lora_dropout=ft.lora_dropout,
-            target_modules=ft.target_modules,
-            task_type="CAUSAL_LM",
+            r=ft.lora_r, lora_alpha=ft.lora_alpha, lora_dropout=ft.lora_dropout, target_modules=ft.target_modules,
+            use_dora=ft.use_dora, use_rslora=ft.use_rslora, task_type="CAUSAL_LM",
         ),
-    )
+    )  # fmt: skip
     peft_model.print_trainable_parameters()
 
     # --- train -------------------------------------------------------------------------------
-    staging = staging_dir(ft.output_dir)
     steps_per_epoch = math.ceil(len(train_rows) / (ft.batch_size * ft.grad_accum))
     total_steps = ft.max_steps or math.ceil(steps_per_epoch * ft.epochs)
+    eval_steps = ft.eval_steps or total_steps
+    # transformers 5 reads the TensorBoard folder from the environment; logs live beside the adapter
+    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(ft.output_dir.parent / f"{ft.output_dir.name}.runs"))
     training_args = TrainingArguments(
-        output_dir=str(staging / "checkpoints"),
+        output_dir=str(ft.checkpoint_dir),
         per_device_train_batch_size=ft.batch_size,
         per_device_eval_batch_size=ft.batch_size,
         gradient_accumulation_steps=ft.grad_accum,
@@ -115,36 +160,52 @@ def run(args) -> int:
         warmup_steps=math.ceil(ft.warmup_ratio * total_steps),
         logging_steps=max(1, total_steps // 20),
         eval_strategy="steps" if val_rows else "no",
-        eval_steps=ft.eval_steps or total_steps,
-        save_strategy="no",
+        eval_steps=eval_steps,
+        save_strategy="steps",
+        save_steps=eval_steps if ft.early_stopping_patience else ft.save_steps,
+        save_total_limit=2,
+        load_best_model_at_end=bool(ft.early_stopping_patience and val_rows),
+        metric_for_best_model="eval_loss",
         train_sampling_strategy="group_by_length",  # batches of similar length: little padding
+        gradient_checkpointing=ft.gradient_checkpointing,
         bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
         fp16=device == "cuda" and not torch.cuda.is_bf16_supported(),
         use_cpu=device == "cpu",
+        ddp_backend="gloo" if device == "cpu" and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
         dataloader_num_workers=0,
         prediction_loss_only=True,
         remove_unused_columns=False,
-        report_to=[],
+        report_to=["tensorboard"] if ft.tensorboard else [],
         seed=ft.seed,
-        disable_tqdm=False,
     )
+    callbacks = [EarlyStoppingCallback(ft.early_stopping_patience)] if training_args.load_best_model_at_end else []
+    tokenized = lambda rs: [{k: r[k] for k in ("input_ids", "labels")} for r in rs]  # noqa: E731
     trainer = SupervisedTrainer(
         model=peft_model,
         args=training_args,
-        train_dataset=train_rows,
-        eval_dataset=val_rows or None,
+        train_dataset=tokenized(train_rows),
+        eval_dataset=tokenized(val_rows) or None,
         data_collator=pad_collate(tokenizer.pad_token_id),
+        callbacks=callbacks,
     )
+    resume = last_complete_checkpoint(ft.checkpoint_dir) if args.resume else None
+    if args.resume:
+        log.info("--resume: %s", f"continuing from {resume}" if resume else f"no checkpoint in {ft.checkpoint_dir}, starting afresh")
     started = time.perf_counter()
-    result = trainer.train()
+    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     wall_s = time.perf_counter() - started
+    if not trainer.is_world_process_zero():
+        return 0  # rank 0 writes the artifacts
+
     evals = [entry["eval_loss"] for entry in trainer.state.log_history if "eval_loss" in entry]
-    val_loss = evals[-1] if evals else None
     steps_done = result.global_step
-    rows_seen = min(len(train_rows) * ft.epochs, steps_done * ft.batch_size * ft.grad_accum)
-    supervised_per_row = sum(sum(t != -100 for t in r["labels"]) for r in train_rows) / len(train_rows)
+    world = training_args.world_size
+    rows_seen = min(len(train_rows) * ft.epochs, steps_done * ft.batch_size * ft.grad_accum * world)
+    supervised_per_row = sum(sum(t != IGNORE_INDEX for t in r["labels"]) for r in train_rows) / len(train_rows)
+    tokens_per_row = sum(len(r["input_ids"]) for r in train_rows) / len(train_rows)
 
     # --- save --------------------------------------------------------------------------------
+    staging = staging_dir(ft.output_dir)
     peft_model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     record = {
@@ -153,25 +214,37 @@ def run(args) -> int:
         "config": {"model": config_to_dict(mc), "finetune": config_to_dict(ft)},
     }
     write_json(staging / ADAPTER_RECORD, record)
+    peak_rss_mb = _peak_rss_mb()
     train_report = {
         "data": report.to_dict(),
         "train_rows": len(train_rows),
         "val_rows": len(val_rows),
+        "world_size": world,
+        "resumed": bool(resume),
         "steps": steps_done,
         "train_loss": result.training_loss,
-        "val_loss": val_loss,
+        "val_loss": evals[-1] if evals else None,
+        "best_val_loss": min(evals) if evals else None,
         "wall_s": round(wall_s, 1),
         "supervised_tokens_per_s": round(supervised_per_row * rows_seen / wall_s, 1),
+        "tokens_per_s": round(tokens_per_row * rows_seen / wall_s, 1),
+        "peak_rss_mb": peak_rss_mb,
+        "peak_cuda_mb": round(torch.cuda.max_memory_allocated() / 2**20) if device == "cuda" else None,
         "device": device,
         "log_history": trainer.state.log_history,
     }
+    peft_model.eval()
+    stops = stop_token_ids(tokenizer)
+    if ft.compare_rows and val_rows:
+        train_report["comparison"] = compare_on_validation(peft_model, tokenizer, val_rows[: ft.compare_rows], stops)
     write_json(staging / "train_report.json", train_report)
-    shutil.rmtree(staging / "checkpoints", ignore_errors=True)
+    loss_chart(trainer.state.log_history, staging / "loss.png")
     replace_dir(staging, ft.output_dir)
-    log.info("adapter saved to %s (val loss %s)", ft.output_dir, val_loss)
+    shutil.rmtree(ft.checkpoint_dir, ignore_errors=True)
+    log.info("adapter saved to %s", ft.output_dir)
 
     # --- merge -------------------------------------------------------------------------------
-    if not args.no_merge:
+    if not args.no_merge and not ft.qlora:  # a 4-bit base cannot be merged losslessly: serve base + adapter
         probe = [
             render_prompt(tokenizer, build_messages("Xin chào, bạn là ai?", system_prompt=mc.system_prompt)),
             render_prompt(
@@ -179,10 +252,32 @@ def run(args) -> int:
                 build_messages("Giờ làm việc là mấy giờ?", [Passage("Giờ làm việc từ 8h30 đến 17h30.", "Nội quy")], (), mc.system_prompt),
             ),
         ]
-        parity = merge_adapter(peft_model, tokenizer, ft.merged_dir, record, stop_token_ids(tokenizer), probe)
+        parity = merge_adapter(peft_model, tokenizer, ft.merged_dir, record, stops, probe)
         log.info("merged model saved to %s (%s)", ft.merged_dir, parity)
-    print(json.dumps({k: v for k, v in train_report.items() if k not in ("log_history", "data")}, sort_keys=True))
+    summary = {k: v for k, v in train_report.items() if k not in ("log_history", "data")}
+    print(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+    if "comparison" in train_report:
+        c = train_report["comparison"]
+        print(f"ROUGE-L on {c['rows']} held-out validation rows: base {c['rouge_l_base']:.3f} -> fine-tuned {c['rouge_l_finetuned']:.3f}")
     return 0
+
+
+def last_complete_checkpoint(folder):
+    """The newest checkpoint whose trainer state (written last) is complete: a kill mid-save leaves a partial one."""
+    complete = []
+    for path in folder.glob("checkpoint-*"):
+        try:
+            json.loads((path / "trainer_state.json").read_text())
+        except (OSError, ValueError):
+            continue
+        complete.append((int(path.name.rsplit("-", 1)[1]), path))
+    return max(complete)[1] if complete else None
+
+
+def _peak_rss_mb() -> int:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 if __name__ == "__main__":

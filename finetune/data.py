@@ -231,13 +231,14 @@ def render_trained(tokenizer, row: dict[str, list[int]]) -> str:
 
 
 def tokenize_all(tokenizer, examples: list[Example], system_prompt: str, max_tokens: int, report: DataReport):
-    """Tokenized rows within max_tokens; longer ones are dropped and counted."""
+    """Tokenized rows within max_tokens (with their messages and answer); longer ones are dropped and counted."""
     rows = []
     for example in examples:
         row = tokenize_example(tokenizer, example, system_prompt)
         if len(row["input_ids"]) > max_tokens:
             report.dropped["over_length"] += 1
             continue
+        row["messages"], row["answer"] = example.messages(system_prompt), example.answer  # for generation later
         rows.append(row)
     report.kept = len(rows)
     return rows

@@ -19,7 +19,11 @@ ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: wh
 
 
 def pad_collate(pad_token_id: int):
-    """Right-pads a batch to its longest row; padding is masked out of attention and loss."""
+    """Left-pads a batch to its longest row, so every row's answer ends at the right edge.
+
+    Position ids restart at 0 on each row's first real token; padding is masked out of attention
+    and loss. With the answers right-aligned, the LM head is needed only for the last few positions.
+    """
 
     def collate(rows: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
         width = max(len(r["input_ids"]) for r in rows)
@@ -28,36 +32,42 @@ def pad_collate(pad_token_id: int):
         mask = torch.zeros((len(rows), width), dtype=torch.long)
         for i, r in enumerate(rows):
             n = len(r["input_ids"])
-            ids[i, :n] = torch.tensor(r["input_ids"])
-            labels[i, :n] = torch.tensor(r["labels"])
-            mask[i, :n] = 1
-        return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+            ids[i, width - n :] = torch.tensor(r["input_ids"])
+            labels[i, width - n :] = torch.tensor(r["labels"])
+            mask[i, width - n :] = 1
+        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+        return {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "labels": labels}
 
     return collate
 
 
-def supervised_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Causal-LM cross-entropy, with the LM head applied only where a label is trained.
+def supervised_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Causal-LM cross-entropy with the LM head applied only to the trailing positions that are trained.
 
-    Gemma's 262k-token head costs more than the whole transformer body per position; prompts and
-    retrieved context (most of each row) need no logits at all.
+    Gemma's 262k-token head costs more than the whole transformer body per position, and prompts
+    and retrieved context (most of each row) need no logits at all. The call goes through the
+    model's own forward (`logits_to_keep`), so DDP and PEFT wrappers see a normal forward pass.
     """
-    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
-    hidden = causal_lm.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-    targets = labels[:, 1:]
-    keep = targets != IGNORE_INDEX
-    logits = causal_lm.lm_head(hidden[:, :-1][keep])
-    cap = getattr(causal_lm.config, "final_logit_softcapping", None)
-    if cap:
-        logits = torch.tanh(logits / cap) * cap
-    return F.cross_entropy(logits.float(), targets[keep])
+    labels = batch["labels"]
+    trained = (labels != IGNORE_INDEX).any(dim=0).nonzero()
+    width = labels.shape[1]
+    keep = width - int(trained[0]) + 1 if len(trained) else 2  # +1: the logit before the first trained token
+    logits = model(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        position_ids=batch["position_ids"],
+        logits_to_keep=keep,
+        use_cache=False,
+    ).logits
+    targets = labels[:, width - keep + 1 :]
+    return F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE_INDEX)
 
 
 class SupervisedTrainer(Trainer):
     """The Hugging Face Trainer with `supervised_loss`; everything else is the stock loop."""
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        loss = supervised_loss(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"])
+        loss = supervised_loss(model, inputs)
         return (loss, {"loss": loss}) if return_outputs else loss
 
 

@@ -174,15 +174,25 @@ def resolve_generator(ref: str, models_dir: Path) -> str:
     return ref
 
 
-def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torch.dtype | None = None):
-    """(model, tokenizer), model in eval mode on the chosen device with the hardware's dtype."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torch.dtype | None = None, load_in_4bit: bool = False):
+    """(model, tokenizer), model in eval mode on the chosen device with the hardware's dtype.
+
+    `load_in_4bit` (QLoRA) quantises the frozen base with bitsandbytes; it needs CUDA.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
     source = resolve_generator(ref, models_dir)
     device = pick_device(device)
+    if load_in_4bit and device != "cuda":
+        raise ModelNotFound("finetune.qlora needs a CUDA GPU (bitsandbytes 4-bit); set finetune.qlora=false on CPU")
+    extra = {}
+    if load_in_4bit:
+        extra = {"quantization_config": BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=pick_dtype(device)), "device_map": {"": torch.cuda.current_device()}}  # fmt: skip
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype or pick_dtype(device))
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype or pick_dtype(device), **extra)
     except OSError as e:
         raise ModelNotFound(
             f"model.generator={ref!r} could not be loaded ({e.__class__.__name__}: {str(e).splitlines()[0]}). "
@@ -193,7 +203,9 @@ def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torc
         tokenizer.pad_token = tokenizer.eos_token
     if tokenizer.chat_template is None:
         raise ModelNotFound(f"model.generator={ref!r}: the tokenizer has no chat template; add one to its tokenizer_config.json")
-    return model.to(device).eval(), tokenizer
+    if not load_in_4bit:
+        model = model.to(device)
+    return model.eval(), tokenizer
 
 
 def main(argv: list[str] | None = None) -> int:

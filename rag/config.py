@@ -94,6 +94,15 @@ class FinetuneSection(_Section):
         description="all attention and MLP projections",
     )
     eval_steps: int = Field(0, ge=0, description="validate every N steps (0 = once, at the end)")
+    early_stopping_patience: int = Field(0, ge=0, description="stop after N validations without improvement (0 = off)")
+    save_steps: int = Field(10, ge=1, description="checkpoint every N steps, for --resume after a kill")
+    checkpoint_dir: Path = Field(Path("artifacts/checkpoints"), description="trainer checkpoints; removed after success")
+    use_dora: bool = Field(False, description="weight-decomposed LoRA: often better, about 20% slower")
+    use_rslora: bool = Field(False, description="rank-stabilised scale alpha/sqrt(r), for large ranks")
+    gradient_checkpointing: bool = Field(False, description="recompute activations: less memory, about 30% slower")
+    qlora: bool = Field(False, description="4-bit base weights (bitsandbytes); CUDA only")
+    tensorboard: bool = Field(True, description="TensorBoard logs in <output_dir>.runs/ (tensorboard --logdir artifacts)")
+    compare_rows: int = Field(12, ge=0, description="validation rows answered by base and tuned model at the end")
     val_fraction: float = Field(0.05, ge=0, lt=1, description="seeded share of rows held out for validation")
     seed: int = Field(42, description="one seed for split, shuffling and init")
 

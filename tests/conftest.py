@@ -79,6 +79,11 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_model(tiny_tokenizer):
+    return build_tiny_model(len(tiny_tokenizer))
+
+
+@pytest.fixture(scope="session")
 def tiny_tokenizer():
     return build_tiny_tokenizer()
 

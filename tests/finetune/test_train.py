@@ -1,0 +1,106 @@
+"""Training runs on the tiny model: adapter round trip, resume after a kill, two processes under torchrun."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from peft import PeftModel
+from transformers import AutoModelForCausalLM
+
+from finetune.__main__ import main as finetune_main
+from finetune.lora import ADAPTER_RECORD
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = [
+    {"instruction": f"Câu hỏi số {i} về nghỉ phép?", "output": f"Dạ, câu trả lời {i} [1].",
+     "context": [{"doc_id": "company/a.md", "title": "A", "text": f"Nội dung {i}."}]}
+    for i in range(24)
+]  # fmt: skip
+
+
+def overrides(tmp_path: Path, tiny_model_dir: Path, *extra: str) -> list[str]:
+    data = tmp_path / "train.jsonl"
+    if not data.exists():
+        data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+    return [
+        f"model.generator={tiny_model_dir}", f"finetune.instructions={data}", f"finetune.output_dir={tmp_path}/adapter",
+        f"finetune.merged_dir={tmp_path}/merged", f"finetune.checkpoint_dir={tmp_path}/ckpt", f"eval.questions={tmp_path}/none.jsonl",
+        "finetune.batch_size=2", "finetune.learning_rate=0.01", "finetune.val_fraction=0.2", "finetune.tensorboard=false",
+        "finetune.compare_rows=2", *extra,
+    ]  # fmt: skip
+
+
+def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_path, tiny_model_dir):
+    assert finetune_main(["--config", str(tmp_path / "none.yaml"), *overrides(tmp_path, tiny_model_dir, "finetune.max_steps=4")]) == 0
+    adapter = tmp_path / "adapter"
+    names = {p.name for p in adapter.iterdir()}
+    assert {"adapter_model.safetensors", "adapter_config.json", ADAPTER_RECORD, "train_report.json", "loss.png"} <= names
+    assert not any(n.startswith("model") and n.endswith(".safetensors") for n in names)
+    report = json.loads((adapter / "train_report.json").read_text())
+    assert report["steps"] == 4 and report["comparison"]["rows"] == 2 and report["peak_rss_mb"] > 0
+    assert not (tmp_path / "ckpt").exists()  # checkpoints are removed after a successful run
+    ids = torch.tensor([[1, 5, 9, 30, 42, 7]])
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    with torch.no_grad():
+        plain = base(ids).logits
+        tuned = PeftModel.from_pretrained(base, adapter).eval()(ids).logits
+        merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")(ids).logits
+    assert not torch.allclose(plain, tuned)  # the adapter changed the model
+    torch.testing.assert_close(tuned, merged, rtol=1e-4, atol=1e-5)
+
+
+def test_resume_after_a_killed_run_continues_from_the_checkpoint(tmp_path, tiny_model_dir):
+    args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=400", "finetune.save_steps=5", "finetune.compare_rows=0")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "finetune", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((tmp_path / "ckpt").glob("checkpoint-10")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "adapter").exists()  # nothing half-written where the adapter goes
+    done = [int(p.name.split("-")[1]) for p in (tmp_path / "ckpt").glob("checkpoint-*")]
+    assert done and max(done) < 400
+    assert finetune_main(["--resume", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
+    report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
+    assert report["resumed"] is True and report["steps"] == 400
+    first_logged = min(e["step"] for e in report["log_history"] if "loss" in e)
+    assert first_logged > min(done) - 1  # training picked up after the checkpoint, not from step 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo on Linux")
+def test_torchrun_two_cpu_processes_train_one_adapter(tmp_path, tiny_model_dir):
+    args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=3", "finetune.compare_rows=0")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+           "-m", "finetune", "--config", str(tmp_path / "none.yaml"), *args]  # fmt: skip
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
+    assert report["world_size"] == 2 and report["steps"] == 3
+    assert (tmp_path / "merged" / "model.safetensors").exists()
+
+
+@pytest.mark.integration
+def test_real_default_model_trains_a_few_steps(tmp_path):
+    """Gemma 3 270M (the packaged default) on two shipped rows, the same batch each step: the loss falls."""
+    rows = (ROOT / "corpora" / "instructions" / "train.jsonl").read_text(encoding="utf-8").splitlines()[:2]
+    data = tmp_path / "train.jsonl"
+    data.write_text("\n".join(rows), encoding="utf-8")
+    args = [
+        f"finetune.instructions={data}", f"finetune.output_dir={tmp_path}/adapter", f"finetune.checkpoint_dir={tmp_path}/ckpt",
+        f"model.models_dir={ROOT}/artifacts/models", f"eval.questions={tmp_path}/none.jsonl", "finetune.max_steps=3",
+        "finetune.batch_size=2", "finetune.lora_dropout=0", "finetune.val_fraction=0", "finetune.compare_rows=0", "finetune.tensorboard=false",
+    ]  # fmt: skip
+    assert finetune_main(["--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
+    report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
+    losses = [e["loss"] for e in report["log_history"] if "loss" in e]
+    assert report["steps"] == 3 and all(0 < x < 20 for x in losses)
+    assert losses[-1] < losses[0]
