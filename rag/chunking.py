@@ -71,8 +71,11 @@ def page_at(pages: tuple[tuple[int, int], ...], offset: int) -> int | None:
 def make_splitter(tokenizer, chunk_tokens: int, overlap_tokens: int):
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    return RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
-        tokenizer,
+    def token_count(text: str) -> int:  # verbose=False: long sections are measured, not fed to the model
+        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    return RecursiveCharacterTextSplitter(
+        length_function=token_count,
         chunk_size=chunk_tokens,
         chunk_overlap=overlap_tokens,
         separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],

@@ -137,6 +137,9 @@ class ServeSection(_Section):
     max_tokens_limit: int = Field(1024, ge=1, description="upper bound on a request's max_tokens")
     min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
     reload_poll_s: float = Field(2.0, ge=0, description="how often to look for a new index version (0 = never)")
+    generator_url: str = Field("", description="OpenAI-compatible base URL (…/v1) that generates instead of the local model")
+    generator_model: str = Field("", description="model name at the remote generator (e.g. the vLLM LoRA module)")
+    generator_api_key: str = Field("", description="Bearer key for the remote generator, if it wants one")
 
 
 class EvalSection(_Section):

@@ -21,14 +21,15 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 
 from finetune.generation import Completion
 from rag.config import Config
-from rag.prompt import Passage, build_messages, render_prompt
+from rag.prompt import Passage, build_messages, render_prompt, stop_strings
 from rag.retrieve import EmptyQuestion, Hit, Retriever, build_retriever
 from rag.store import IndexMismatch, IndexNotFound
 from serve.citations import clean_citations
 from serve.engine import Engine, GenRequest, QueueFull
-from serve.generator import LoadedModel, load_for_serving
+from serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
 from serve.metrics import Metrics
-from serve.schemas import AskRequest, AskResponse, ChatRequest, Source
+from serve.remote import RemoteEngine, RemoteError
+from serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest, Source
 
 log = logging.getLogger("serve")
 STATIC = Path(__file__).parent / "static"
@@ -43,6 +44,12 @@ class Services:
 
 
 def load_services(cfg: Config) -> Services:
+    if cfg.serve.generator_url:
+        lm = load_tokenizer_only(cfg.model.generator, cfg.model.models_dir, cfg.finetune.merged_dir, cfg.serve.generator_model)
+        engine = RemoteEngine(cfg.serve.generator_url, cfg.serve.generator_model or lm.name, stop_strings(lm.tokenizer),
+                              cfg.serve.generator_api_key, cfg.serve.max_queue, cfg.serve.request_timeout_s)  # fmt: skip
+        log.info("generation goes to the remote %s (model %s)", cfg.serve.generator_url, engine.model)
+        return Services(cfg, lm, build_retriever(cfg), engine)
     lm = load_for_serving(
         cfg.model.generator, cfg.model.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir,
         cfg.model.device, cfg.model.system_prompt,
@@ -109,6 +116,10 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
     @app.exception_handler(QueueFull)
     async def _busy(request: Request, exc: QueueFull):
         return JSONResponse({"detail": "the server is busy; retry shortly"}, 503, headers={"Retry-After": "2"})
+
+    @app.exception_handler(RemoteError)
+    async def _remote(request: Request, exc: RemoteError):
+        return JSONResponse({"detail": "the remote generator failed; see the server log"}, 502)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -271,6 +282,33 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
             usage={"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens},
             timings_ms=timings(time.perf_counter()),
         )  # fmt: skip
+
+    @router.post("/v1/completions", dependencies=auth)
+    async def completions(body: CompletionRequest, request: Request, svc: ServicesDep):
+        """Raw text completion, no retrieval: what another ragtune uses this one for as its remote generator."""
+        check_limits("", None, body.max_tokens)
+        max_tokens = body.max_tokens or limits.max_new_tokens
+        temperature = limits.temperature if body.temperature is None else body.temperature
+        req = svc.engine.submit(body.prompt, max_tokens, temperature)
+        cid, created = f"cmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        base = {"id": cid, "object": "text_completion", "created": created, "model": svc.lm.name}
+        if body.stream:
+            async def events():
+                async for delta in _consume(req, request, svc.engine):
+                    yield _sse({**base, "choices": [{"index": 0, "text": delta, "finish_reason": None}]})
+                if req.result is not None:
+                    r = req.result
+                    usage = {"prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
+                             "total_tokens": r.prompt_tokens + r.completion_tokens}  # fmt: skip
+                    reason = "length" if r.finish_reason == "length" else "stop"
+                    yield _sse({**base, "choices": [{"index": 0, "text": "", "finish_reason": reason}], "usage": usage})
+                    yield "data: [DONE]\n\n"
+
+            return StreamingResponse(events(), media_type="text/event-stream")
+        r = await run_to_end(svc, req, request)
+        return {**base, "choices": [{"index": 0, "text": r.text, "finish_reason": "length" if r.finish_reason == "length" else "stop"}],
+                "usage": {"prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
+                          "total_tokens": r.prompt_tokens + r.completion_tokens}}  # fmt: skip
 
     @router.get("/v1/models", dependencies=auth)
     async def models(svc: ServicesDep):

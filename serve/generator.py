@@ -54,3 +54,14 @@ def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, me
         return LoadedModel(model, tokenizer, f"{name}+lora", adapter_dir.name, stop_token_ids(tokenizer))
     log.warning("NO ADAPTER FOUND at %s or %s: serving the bare base model %s; run `make finetune`", merged_dir, adapter_dir, generator_ref)
     return LoadedModel(model, tokenizer, name, None, stop_token_ids(tokenizer))
+
+
+def load_tokenizer_only(generator_ref: str, models_dir: Path, merged_dir: Path, remote_name: str) -> LoadedModel:
+    """For a remote generator: the prompt is still rendered here, with the tokenizer the adapter learned."""
+    from transformers import AutoTokenizer
+
+    from finetune.models import resolve_generator
+
+    source = merged_dir if (merged_dir / ADAPTER_RECORD).exists() else resolve_generator(generator_ref, models_dir)
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    return LoadedModel(None, tokenizer, remote_name or display_name(generator_ref), None, stop_token_ids(tokenizer))

@@ -55,3 +55,15 @@ class ChatRequest(BaseModel):
     stream: bool = False
     retrieval: bool = True
     top_k: int | None = Field(None, ge=1)
+
+
+class CompletionRequest(BaseModel):
+    """The OpenAI text-completions body (a raw prompt; no retrieval)."""
+
+    model: str = ""
+    prompt: str = Field(min_length=1, max_length=200_000)
+    max_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    stream: bool = False
+    stop: list[str] | None = None
+    stream_options: dict | None = None

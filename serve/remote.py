@@ -1,0 +1,100 @@
+"""A remote generator: any OpenAI-compatible server (vLLM with the adapter as a LoRA module, llama.cpp,
+Ollama, another ragtune) generates, while this server keeps retrieval, prompting and citations.
+
+It speaks the text-completions API with the prompt ragtune rendered, so the chat template, the
+context blocks and the stop tokens stay exactly those the adapter was trained with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+
+from finetune.generation import Completion
+from serve.engine import QueueFull
+
+log = logging.getLogger("serve.remote")
+
+
+class RemoteError(RuntimeError):
+    """The remote generator failed or answered something that is not a completion."""
+
+
+@dataclass
+class RemoteRequest:
+    prompt: str
+    max_new_tokens: int
+    temperature: float
+    cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    result: Completion | None = None
+
+
+class RemoteEngine:
+    """The Engine interface (submit / stream / complete) over HTTP; concurrency bounded by max_queue."""
+
+    def __init__(self, url: str, model: str, stop: list[str], api_key: str = "", max_queue: int = 32, timeout_s: float = 180):
+        self.url = url.rstrip("/")
+        self.model = model
+        self.stop = stop
+        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.max_queue = max_queue
+        self.timeout_s = timeout_s
+        self.in_flight = 0
+        self.on_batch = self.on_finish = None
+        self._client = httpx.AsyncClient(timeout=timeout_s)
+
+    @property
+    def depth(self) -> int:
+        return self.in_flight
+
+    def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> RemoteRequest:
+        if self.in_flight >= self.max_queue:
+            raise QueueFull(f"{self.in_flight} requests are already with the remote generator")
+        self.in_flight += 1
+        return RemoteRequest(prompt, max_new_tokens, temperature)
+
+    async def stream(self, req: RemoteRequest) -> AsyncIterator[str]:
+        body = {"model": self.model, "prompt": req.prompt, "max_tokens": req.max_new_tokens,
+                "temperature": req.temperature, "stop": self.stop, "stream": True,
+                "stream_options": {"include_usage": True}}  # fmt: skip
+        text, usage, finish = "", {}, "length"
+        try:
+            async with self._client.stream("POST", f"{self.url}/completions", json=body, headers=self.headers) as r:
+                if r.status_code != 200:
+                    raise RemoteError(f"remote generator answered {r.status_code}: {(await r.aread())[:200]!r}")
+                async for line in r.aiter_lines():
+                    if req.cancelled.is_set():
+                        finish = "cancelled"
+                        break
+                    if not line.startswith("data: ") or line == "data: [DONE]":
+                        continue
+                    chunk = json.loads(line[len("data: ") :])
+                    usage = chunk.get("usage") or usage
+                    for choice in chunk.get("choices", []):
+                        if choice.get("text"):
+                            text += choice["text"]
+                            yield choice["text"]
+                        finish = choice.get("finish_reason") or finish
+        except httpx.HTTPError as e:
+            raise RemoteError(f"remote generator unreachable: {e.__class__.__name__}") from None
+        finally:
+            self.in_flight -= 1
+        req.result = Completion(text.strip(), usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), finish)
+        if self.on_finish:
+            self.on_finish(finish)
+
+    async def complete(self, req: RemoteRequest) -> Completion:
+        async for _ in self.stream(req):
+            pass
+        return req.result
+
+    def close(self) -> None:
+        try:
+            asyncio.get_running_loop().create_task(self._client.aclose())
+        except RuntimeError:
+            pass

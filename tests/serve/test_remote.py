@@ -1,0 +1,34 @@
+"""ragtune with a remote generator: a second ragtune process (uvicorn) generates, this one retrieves."""
+
+from fastapi.testclient import TestClient
+
+from rag.config import load_config
+from rag.index import build_index
+from serve.app import create_app, load_services
+
+
+def test_a_second_ragtune_process_generates_for_this_one(server, tiny_model_dir, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    embedder_dir = server["embedder_dir"]
+    build_index(server["corpus"], tmp_path / "index", str(embedder_dir), 64, 8, 8,
+                embedder=SentenceTransformer(str(embedder_dir), device="cpu"))  # fmt: skip
+    cfg = load_config(None, [
+        f"model.generator={tiny_model_dir}", f"model.embedder={embedder_dir}", f"model.models_dir={tmp_path}/models",
+        f"index.output_dir={tmp_path}/index", f"finetune.merged_dir={tmp_path}/none", "serve.reload_poll_s=0",
+        f"serve.generator_url={server['base']}/v1", f"serve.generator_api_key={server['key']}", "serve.generator_model=tiny-remote",
+    ], env={})  # fmt: skip
+    services = load_services(cfg)
+    assert services.lm.model is None  # no local weights are loaded
+    with TestClient(create_app(cfg, services)) as client:
+        body = client.post("/ask", json={"question": "Nghỉ phép năm bao nhiêu ngày?", "max_tokens": 5}).json()
+        assert body["model"] == "tiny-remote" and body["sources"][0]["doc_id"] == "company/nghi-phep.md"
+        assert 1 <= body["usage"]["completion_tokens"] <= 5
+        stream = client.post("/ask", json={"question": "Giờ làm việc?", "max_tokens": 4, "stream": True}).text
+        assert '"type": "sources"' in stream and '"type": "done"' in stream
+    bad = load_config(None, [f"model.generator={tiny_model_dir}", f"model.embedder={embedder_dir}",
+                             f"index.output_dir={tmp_path}/index", "serve.reload_poll_s=0",
+                             "serve.generator_url=http://127.0.0.1:9/v1"], env={})  # fmt: skip
+    with TestClient(create_app(bad, load_services(bad))) as client:
+        r = client.post("/ask", json={"question": "Giờ làm việc?", "max_tokens": 3})
+        assert r.status_code == 502 and "remote generator" in r.json()["detail"]
