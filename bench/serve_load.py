@@ -1,0 +1,125 @@
+"""Load test of a real server process on loopback: 1, 4 and 8 concurrent streaming clients.
+
+Starts `python -m serve` with the configured (default) model and index, sends a fixed number of
+questions from corpora/eval per level, and prints one JSON line: answers/s, time to first token
+p50/p95, latency p50/p95, errors, and the server's peak RSS. Needs `make finetune` and `make index`.
+
+    python bench/serve_load.py [--questions 16] [--max-tokens 48] [--levels 1,4,8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def one(base: str, question: str, max_tokens: int) -> tuple[float, float]:
+    """(time to first token, total latency) of one streamed /ask."""
+    began = time.perf_counter()
+    first = None
+    with httpx.stream("POST", f"{base}/ask", json={"question": question, "max_tokens": max_tokens, "stream": True}, timeout=600) as r:
+        r.raise_for_status()
+        for line in r.iter_lines():
+            if first is None and '"type": "delta"' in line:
+                first = time.perf_counter() - began
+    total = time.perf_counter() - began
+    return (first if first is not None else total), total
+
+
+def level(base: str, questions: list[str], clients: int, max_tokens: int) -> dict:
+    todo = list(questions)
+    lock = threading.Lock()
+    ttft, latency, errors = [], [], []
+
+    def worker():
+        while True:
+            with lock:
+                if not todo:
+                    return
+                q = todo.pop()
+            try:
+                t, total = one(base, q, max_tokens)
+                with lock:
+                    ttft.append(t)
+                    latency.append(total)
+            except Exception as e:  # noqa: BLE001  every failure is counted, none stops the run
+                with lock:
+                    errors.append(repr(e)[:120])
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    return {"answers_per_s": round(len(latency) / wall, 3), "ttft_p50": pct(ttft, 0.5), "ttft_p95": pct(ttft, 0.95),
+            "latency_p50": pct(latency, 0.5), "latency_p95": pct(latency, 0.95), "errors": len(errors),
+            "first_error": errors[0] if errors else None}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=16)
+    parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--levels", default="1,4,8")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = [r["question"] for r in rows[: args.questions]]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "serve", f"serve.port={port}", "serve.reload_poll_s=0"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        one(base, "khởi động", 4)  # warm-up
+        out = {"model": httpx.get(f"{base}/ready").json()["model"], "questions": len(questions), "max_tokens": args.max_tokens}
+        for clients in (int(c) for c in args.levels.split(",")):
+            out[f"clients_{clients}"] = level(base, questions, clients, args.max_tokens)
+        levels = [int(c) for c in args.levels.split(",")]
+        if len(levels) > 1:
+            out["throughput_ratio_max_vs_1"] = round(
+                out[f"clients_{levels[-1]}"]["answers_per_s"] / max(out[f"clients_{levels[0]}"]["answers_per_s"], 1e-9), 2
+            )
+        out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
