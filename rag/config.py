@@ -113,6 +113,7 @@ class IndexSection(_Section):
     chunk_tokens: int = Field(256, gt=8, description="chunk size in embedder tokens (MiniLM reads 256)")
     chunk_overlap: int = Field(32, ge=0, description="tokens shared by neighbouring chunks")
     batch_size: int = Field(32, ge=1, description="chunks embedded per forward pass")
+    hnsw_above: int = Field(200_000, ge=0, description="HNSW instead of exact search above this many chunks (0 = never)")
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="BM25 carries Vietnamese, dense carries paraphrase")
     fusion: Literal["score", "rrf"] = Field("score", description="min-max score fusion or weighted reciprocal-rank fusion")
     dense_weight: float = Field(0.3, ge=0, le=1, description="dense share of the fused score (BM25 gets the rest)")

@@ -79,6 +79,7 @@ def build_index(
     batch_size: int,
     full: bool = False,
     embedder=None,
+    hnsw_above: int = 0,
 ) -> IndexSummary:
     started = time.perf_counter()
     summary = IndexSummary()
@@ -135,8 +136,9 @@ def build_index(
     vectors = np.ascontiguousarray(vectors[order]) if len(order) else vectors
 
     staging = store.new_staging_dir(output_dir)
-    config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs)}
-    store.write_version(staging, config, chunks, vectors, manifest)
+    config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs),
+              "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat"}  # fmt: skip
+    store.write_version(staging, config, chunks, vectors, manifest, hnsw_above)
     summary.version = store.publish(output_dir, staging)
     summary.chunks = len(chunks)
     summary.embedded_chunks = len(fresh)
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             cfg.index.chunk_overlap,
             cfg.index.batch_size,
             full=args.full,
+            hnsw_above=cfg.index.hnsw_above,
         )
     except (ConfigError, DocumentError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -56,10 +56,23 @@ def new_staging_dir(root: Path) -> Path:
     return staging
 
 
-def write_version(staging: Path, config: dict, chunks: list[Chunk], vectors: np.ndarray, manifest: dict) -> None:
+def dense_index(dimension: int, size: int, hnsw_above: int) -> faiss.Index:
+    """Exact inner product for small corpora; HNSW (approximate, sub-linear) above `hnsw_above` chunks."""
+    if hnsw_above and size > hnsw_above:
+        inner = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = 80
+        inner.hnsw.efSearch = 128
+    else:
+        inner = faiss.IndexFlatIP(dimension)
+    return faiss.IndexIDMap2(inner)
+
+
+def write_version(
+    staging: Path, config: dict, chunks: list[Chunk], vectors: np.ndarray, manifest: dict, hnsw_above: int = 0
+) -> None:
     """Everything a version needs, flushed to disk inside the staging directory."""
     ids = np.array([c.chunk_id for c in chunks], dtype=np.int64)
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(config["dimension"])))
+    index = dense_index(int(config["dimension"]), len(chunks), hnsw_above)
     if len(chunks):
         index.add_with_ids(vectors, ids)
     faiss.write_index(index, str(staging / "dense.faiss"))

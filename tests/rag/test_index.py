@@ -87,3 +87,13 @@ def test_search_filters_mismatch_and_empty_question(tiny_corpus, tmp_path, hash_
         Retriever(out, "minilm-l6", embedder=hash_embedder)
     with pytest.raises(store.IndexNotFound, match="make index"):
         Retriever(tmp_path / "nothing", "hash-test", embedder=hash_embedder)
+
+
+def test_hnsw_above_the_threshold_finds_what_flat_finds(tiny_corpus, tmp_path, hash_embedder):
+    build_index(tiny_corpus, tmp_path / "flat", "hash-test", 32, 4, 8, embedder=hash_embedder)
+    build_index(tiny_corpus, tmp_path / "hnsw", "hash-test", 32, 4, 8, embedder=hash_embedder, hnsw_above=1)
+    assert json.loads((store.current_dir(tmp_path / "hnsw") / "config.json").read_text())["dense_index"] == "hnsw"
+    flat = Retriever(tmp_path / "flat", "hash-test", embedder=hash_embedder)
+    hnsw = Retriever(tmp_path / "hnsw", "hash-test", embedder=hash_embedder)
+    for q in ["nghỉ phép năm", "đăng ký thường trú", "giờ làm việc"]:
+        assert [h.chunk.chunk_id for h in flat.search(q, 3, mode="dense")] == [h.chunk.chunk_id for h in hnsw.search(q, 3, mode="dense")]
