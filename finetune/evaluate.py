@@ -206,24 +206,25 @@ def run(cfg, embedder=None) -> int:
         for q, hs in zip(questions, hits, strict=True):
             passages = [Passage(h.chunk.text, h.chunk.heading or h.chunk.title, h.chunk.doc_id) for h in hs] if use_rag else []
             prompts.append(render_prompt(tokenizer, build_messages(q.question, passages, (), mc.system_prompt)))
-        rows, texts = [], []
-        for start in range(0, len(prompts), ev.batch_size):
-            batch = prompts[start : start + ev.batch_size]
+        rows: list[dict] = [{}] * len(prompts)
+        texts = [""] * len(prompts)
+        # similar lengths batched together: less padding in prefill
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        for start in range(0, len(order), ev.batch_size):
+            batch = order[start : start + ev.batch_size]
             began = time.perf_counter()
             if system.startswith("base"):
                 with model.disable_adapter():
-                    completions = generate_batch(model, tokenizer, batch, ev.max_new_tokens, stops)
+                    completions = generate_batch(model, tokenizer, [prompts[i] for i in batch], ev.max_new_tokens, stops)
             else:
-                completions = generate_batch(model, tokenizer, batch, ev.max_new_tokens, stops)
+                completions = generate_batch(model, tokenizer, [prompts[i] for i in batch], ev.max_new_tokens, stops)
             per_answer_s = (time.perf_counter() - began) / len(batch)
-            for offset, c in enumerate(completions):
-                i = start + offset
+            for i, c in zip(batch, completions, strict=True):
                 sources = [h.chunk.doc_id for h in hits[i]] if use_rag else []
                 context = "\n".join(h.chunk.text for h in hits[i]) if use_rag else ""
                 row = score_answer(questions[i], c.text, sources, context, mc.not_found_phrase)
                 row.update(completion_tokens=c.completion_tokens, latency_s=per_answer_s)
-                rows.append(row)
-                texts.append(c.text)
+                rows[i], texts[i] = row, c.text
             bar.update(len(batch))
         per_question[system], answers[system] = rows, texts
     bar.close()
