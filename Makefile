@@ -51,7 +51,8 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not integration" $(ARGS)
 
 bench: setup
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f $(ARGS) || exit 1; done
+	$(PIP) install -q --disable-pip-version-check -e '.[bench]'
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 lint: setup
 	$(VENV)/bin/ruff check .

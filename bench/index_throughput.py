@@ -1,0 +1,130 @@
+"""Index throughput and query latency (one JSON line).
+
+1. First full build of the shipped corpus with `rag.index` vs LangChain's `FAISS.from_documents` with
+   `HuggingFaceEmbeddings` on the same model and the same chunks: chunks/s of each and the ratio.
+2. Re-index after changing one document: seconds, and the share of the full build's time.
+3. Query latency p50/p99 (query embedding included) of dense, BM25 and hybrid at 10k and 100k chunks,
+   reached by replicating the shipped corpus's chunks (vectors perturbed slightly, texts as they are).
+
+Needs the `bench` extra for the LangChain peer (`pip install -e '.[bench]'`); without it, part 1
+reports ours alone. Run: `python bench/index_throughput.py [--skip-peer] [--sizes 10000,100000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from rag import store  # noqa: E402
+from rag.config import load_config  # noqa: E402
+from rag.embedder import load_embedder, resolve_embedder  # noqa: E402
+from rag.index import build_index  # noqa: E402
+from rag.retrieve import Retriever  # noqa: E402
+
+QUERIES = ["Nhân viên được nghỉ phép năm bao nhiêu ngày?", "Điều kiện đăng ký thường trú", "thời hạn thử việc tối đa",
+           "mức công tác phí mỗi ngày", "quyền của thanh niên", "hợp đồng trọng tài thương mại", "bảo vệ môi trường biển",
+           "mật khẩu tối thiểu bao nhiêu ký tự"]  # fmt: skip
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--sizes", default="10000,100000")
+    args = parser.parse_args()
+    cfg = load_config(ROOT / "config.yaml", env={})
+    work = ROOT / "artifacts" / "bench" / "index-throughput"
+    shutil.rmtree(work, ignore_errors=True)
+    docs = work / "docs"
+    shutil.copytree(cfg.index.documents, docs)
+    embedder = load_embedder(cfg.model.embedder)
+    out: dict = {"embedder": cfg.model.embedder}
+
+    # 1. first full build, ours
+    began = time.perf_counter()
+    summary = build_index(docs, work / "index", cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap,
+                          cfg.index.batch_size, full=True, embedder=embedder)  # fmt: skip
+    ours_s = time.perf_counter() - began
+    out["ours"] = {"chunks": summary.chunks, "seconds": round(ours_s, 1), "chunks_per_s": round(summary.chunks / ours_s, 1)}
+    chunks = store.read_chunks(store.current_dir(work / "index"))
+
+    # 1b. the peer on the same chunks and model
+    if not args.skip_peer:
+        try:
+            from langchain_community.vectorstores import FAISS
+            from langchain_core.documents import Document
+            from langchain_huggingface import HuggingFaceEmbeddings
+        except ImportError as e:
+            out["peer"] = {"skipped": f"{e.name} not installed: pip install -e '.[bench]'"}
+        else:
+            lc_docs = [Document(page_content=c.embed_text(), metadata={"doc_id": c.doc_id}) for c in chunks]
+            began = time.perf_counter()
+            emb = HuggingFaceEmbeddings(model_name=resolve_embedder(cfg.model.embedder), model_kwargs={"device": "cpu"},
+                                        encode_kwargs={"normalize_embeddings": True})  # fmt: skip
+            FAISS.from_documents(lc_docs, emb).save_local(str(work / "langchain"))
+            peer_s = time.perf_counter() - began
+            out["peer"] = {"name": "langchain FAISS.from_documents + HuggingFaceEmbeddings", "seconds": round(peer_s, 1),
+                           "chunks_per_s": round(len(lc_docs) / peer_s, 1)}  # fmt: skip
+            out["speed_ratio_ours_vs_peer"] = round(out["ours"]["chunks_per_s"] / out["peer"]["chunks_per_s"], 2)
+
+    # 2. change one document, re-index
+    target = docs / "company" / "nghi-phep.md"
+    target.write_text(target.read_text(encoding="utf-8") + "\n\n## Phụ lục\n\nMột đoạn mới để đo lần lập chỉ mục lại.\n", encoding="utf-8")
+    began = time.perf_counter()
+    again = build_index(docs, work / "index", cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap,
+                        cfg.index.batch_size, embedder=embedder)  # fmt: skip
+    reindex_s = time.perf_counter() - began
+    out["reindex_one_change"] = {"seconds": round(reindex_s, 2), "embedded_chunks": again.embedded_chunks,
+                                 "share_of_full": round(reindex_s / ours_s, 3)}  # fmt: skip
+
+    # 3. query latency at larger sizes: replicate chunks and vectors into a synthetic version
+    live = store.current_dir(work / "index")
+    base_chunks = store.read_chunks(live)
+    base_vectors = store.reconstruct(store.read_dense(live), (c.chunk_id for c in base_chunks))
+    rng = np.random.default_rng(0)
+    for size in (int(s) for s in args.sizes.split(",")):
+        reps = -(-size // len(base_chunks))
+        big_chunks, vecs = [], []
+        for r in range(reps):
+            for c in base_chunks:
+                big_chunks.append(type(c)(**{**c.to_dict(), "chunk_id": c.chunk_id ^ (r << 40), "doc_id": f"{c.doc_id}@{r}"}))
+            noisy = base_vectors + rng.normal(0, 0.01, base_vectors.shape).astype(np.float32)
+            vecs.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
+        big_chunks, vectors = big_chunks[:size], np.vstack(vecs)[:size]
+        root = work / f"synthetic-{size}"
+        staging = store.new_staging_dir(root)
+        config = {**store.read_config(live), "chunks": size}
+        store.write_version(staging, config, big_chunks, np.ascontiguousarray(vectors), {}, cfg.index.hnsw_above)
+        store.publish(root, staging)
+        retriever = Retriever(root, cfg.model.embedder, embedder=embedder, dense_weight=cfg.index.dense_weight,
+                              fusion=cfg.index.fusion, candidates=cfg.index.candidates)  # fmt: skip
+        row = {}
+        for mode in ("dense", "bm25", "hybrid"):
+            times = []
+            for _ in range(5):
+                for q in QUERIES:
+                    began = time.perf_counter()
+                    retriever.search(q, cfg.serve.top_k, mode=mode)
+                    times.append(time.perf_counter() - began)
+            row[mode] = {"p50_ms": pct(times, 0.5), "p99_ms": pct(times, 0.99)}
+        out[f"latency_{size}"] = row
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
