@@ -12,11 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from rag.lexical import looks_vietnamese as is_vietnamese  # noqa: F401  (one definition, shared)
+
 WORD = re.compile(r"\w+", re.UNICODE)
 CITATION = re.compile(r"\[(\d{1,2})\]")
-VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
-
-
 def tokens(text: str) -> list[str]:
     return WORD.findall(unicodedata.normalize("NFC", text).lower())
 
@@ -93,15 +92,6 @@ def citation_scores(answer: str, source_doc_ids: Sequence[str], gold: Sequence[s
 
 def f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-
-
-def is_vietnamese(text: str) -> bool:
-    """Vietnamese text has letters with Vietnamese diacritics in a good share of its words."""
-    words = tokens(text)
-    if not words:
-        return False
-    marked = sum(any(ch in VIETNAMESE_LETTERS for ch in w) for w in words)
-    return marked / len(words) >= 0.15
 
 
 def language_adherence(question: str, answer: str) -> float:

@@ -116,7 +116,8 @@ class IndexSection(_Section):
     hnsw_above: int = Field(200_000, ge=0, description="HNSW instead of exact search above this many chunks (0 = never)")
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="BM25 carries Vietnamese, dense carries paraphrase")
     fusion: Literal["score", "rrf"] = Field("score", description="min-max score fusion or weighted reciprocal-rank fusion")
-    dense_weight: float = Field(0.3, ge=0, le=1, description="dense share of the fused score (BM25 gets the rest)")
+    dense_weight: float = Field(0.6, ge=0, le=1, description="dense share of the fused score (chosen on dev splits)")
+    dense_weight_vi: float | None = Field(0.1, ge=0, le=1, description="dense share for Vietnamese queries: MiniLM is English-first")
     candidates: int = Field(50, ge=1, description="candidates taken from each retriever before fusion")
     mmr_diversity: float = Field(0.0, ge=0, lt=1, description="0 = off; >0 trades relevance for less repetition")
 

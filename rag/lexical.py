@@ -14,6 +14,16 @@ from pathlib import Path
 import numpy as np
 
 SYLLABLE = re.compile(r"\w+", re.UNICODE)
+VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+
+
+def looks_vietnamese(text: str) -> bool:
+    """Vietnamese text has letters with Vietnamese diacritics in a good share of its syllables."""
+    syllables = SYLLABLE.findall(unicodedata.normalize("NFC", text).lower())
+    if not syllables:
+        return False
+    marked = sum(any(ch in VIETNAMESE_LETTERS for ch in s) for s in syllables)
+    return marked / len(syllables) >= 0.15
 
 
 def lexical_terms(text: str, bigrams: bool = True) -> list[str]:

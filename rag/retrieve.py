@@ -14,6 +14,7 @@ from rag import store
 from rag.chunking import Chunk
 from rag.embedder import embed, load_embedder
 from rag.fusion import mmr, top, weighted_rrf, weighted_scores
+from rag.lexical import looks_vietnamese
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -49,6 +50,7 @@ class Retriever:
         embedder_ref: str,
         embedder=None,
         dense_weight: float = 0.3,
+        dense_weight_vi: float | None = None,
         fusion: Literal["score", "rrf"] = "score",
         candidates: int = 50,
         mode: Mode = "hybrid",
@@ -57,6 +59,7 @@ class Retriever:
         self.index_root = Path(index_root)
         self.embedder_ref = embedder_ref
         self.dense_weight = dense_weight
+        self.dense_weight_vi = dense_weight_vi
         self.fusion = fusion
         self.candidates = candidates
         self.mode = mode
@@ -122,6 +125,12 @@ class Retriever:
         best = np.argsort(-scores, kind="stable")[:pool]
         return {v.chunks[i].chunk_id: float(scores[i]) for i in best if scores[i] > 0}
 
+    def weight_for(self, query: str) -> float:
+        """The dense share of the fusion: an English-first embedder earns less of it on Vietnamese queries."""
+        if self.dense_weight_vi is not None and looks_vietnamese(query):
+            return self.dense_weight_vi
+        return self.dense_weight
+
     def search(
         self, question: str, top_k: int = 4, mode: Mode | None = None, doc_prefix: str = "", diversity: float | None = None
     ) -> list[Hit]:
@@ -147,11 +156,12 @@ class Retriever:
         elif mode == "hybrid":
             dense = self._dense_scores(v, query, pool, allowed)
             lexical = self._lexical_scores(v, query, pool, allowed)
+            weight = self.weight_for(query)
             if self.fusion == "rrf":
                 rankings = [[i for i, _ in top(dense, pool)], [i for i, _ in top(lexical, pool)]]
-                fused = weighted_rrf(rankings, [self.dense_weight, 1 - self.dense_weight])
+                fused = weighted_rrf(rankings, [weight, 1 - weight])
             else:
-                fused = weighted_scores(dense, lexical, self.dense_weight)
+                fused = weighted_scores(dense, lexical, weight)
         else:
             raise ValueError(f"mode must be hybrid, dense or bm25, not {mode!r}")
         if diversity > 0:
@@ -171,6 +181,7 @@ def build_retriever(cfg, embedder=None) -> Retriever:
         cfg.model.embedder,
         embedder=embedder,
         dense_weight=ix.dense_weight,
+        dense_weight_vi=ix.dense_weight_vi,
         fusion=ix.fusion,
         candidates=ix.candidates,
         mode=ix.retrieval_mode,
