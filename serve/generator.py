@@ -1,4 +1,4 @@
-"""The in-process generator: which weights to serve, and greedy/sampled generation with stop tokens."""
+"""Which weights to serve: the merged model, base + adapter, base alone, or only the tokenizer (remote)."""
 
 from __future__ import annotations
 
