@@ -120,6 +120,8 @@ def run(args) -> int:
                 f"{len(leaks)} training rows repeat questions of the eval set {cfg.eval.questions}; remove them "
                 "or the evaluation measures memory, not skill:\n  " + "\n  ".join(leaks[:10])
             )
+    if ft.retrieval_context:
+        examples = with_retrieved_context(cfg, examples, report)
     rows = tokenize_all(tokenizer, examples, mc.system_prompt, ft.max_seq_tokens, report)
     if args.preview:
         for row in rows[: args.preview]:
@@ -260,6 +262,27 @@ def run(args) -> int:
         c = train_report["comparison"]
         print(f"ROUGE-L on {c['rows']} held-out validation rows: base {c['rouge_l_base']:.3f} -> fine-tuned {c['rouge_l_finetuned']:.3f}")
     return 0
+
+
+def with_retrieved_context(cfg, examples: list, report: DataReport) -> list:
+    """RAFT: give each cited row retrieved distractors from the live index (see finetune/raft.py)."""
+    import random
+
+    from finetune.raft import raft_example
+    from rag.retrieve import build_retriever
+
+    ft = cfg.finetune
+    retriever = build_retriever(cfg)
+    rng = random.Random(ft.seed)
+    out = []
+    for ex in examples:
+        hits = retriever.search(ex.question, ft.raft_k + 4)
+        distractors = [Passage(h.chunk.text, h.chunk.heading or h.chunk.title, h.chunk.doc_id) for h in hits]
+        new = raft_example(ex, distractors, ft.raft_k, ft.raft_no_gold_share, cfg.model.not_found_phrase, rng)
+        if new is not ex:
+            report.cleaned["raft_no_gold" if new.answer == cfg.model.not_found_phrase else "raft_with_gold"] += 1
+        out.append(new)
+    return out
 
 
 def last_complete_checkpoint(folder):

@@ -104,3 +104,18 @@ def test_real_default_model_trains_a_few_steps(tmp_path):
     losses = [e["loss"] for e in report["log_history"] if "loss" in e]
     assert report["steps"] == 3 and all(0 < x < 20 for x in losses)
     assert losses[-1] < losses[0]
+
+
+def test_retrieval_context_trains_with_retrieved_distractors(tmp_path, tiny_model_dir, tiny_embedder_dir, tiny_corpus):
+    from sentence_transformers import SentenceTransformer
+
+    from rag.index import build_index
+
+    build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8,
+                embedder=SentenceTransformer(str(tiny_embedder_dir), device="cpu"))  # fmt: skip
+    args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=2", "finetune.retrieval_context=true",
+                     "finetune.raft_k=3", f"model.embedder={tiny_embedder_dir}", f"index.output_dir={tmp_path}/index")  # fmt: skip
+    assert finetune_main(["--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
+    cleaned = json.loads((tmp_path / "adapter" / "train_report.json").read_text())["data"]["cleaned"]
+    assert cleaned.get("raft_with_gold", 0) + cleaned.get("raft_no_gold", 0) == len(ROWS)
+    assert cleaned.get("raft_no_gold", 0) > 0
