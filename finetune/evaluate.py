@@ -32,7 +32,8 @@ SYSTEMS = ("base", "base+rag", "finetuned", "finetuned+rag")
 HEADLINE = ("rouge_l", "citation_f1", "refusal_accuracy")
 METRICS = (
     "rouge_l", "token_f1", "exact_match", "citation_precision", "citation_recall", "citation_f1",
-    "refusal_accuracy", "language_adherence", "faithfulness", "completion_tokens", "latency_s",
+    "refusal_accuracy", "refusal_recall", "answer_rate", "language_adherence", "faithfulness",
+    "completion_tokens", "latency_s",
 )  # fmt: skip
 
 
@@ -80,17 +81,29 @@ def score_answer(q: Question, answer: str, source_ids: list[str], context: str, 
         "citation_precision": precision,
         "citation_recall": recall,
         "citation_f1": M.f1(precision, recall),
-        "refusal_accuracy": M.refusal_correct(answer, not_found, q.answerable),
+        "refused": float(M.is_refusal(answer, not_found)),
+        "answerable": float(q.answerable),
         "language_adherence": M.language_adherence(q.question, answer),
         "faithfulness": M.faithfulness(answer, context) if context else 0.0,
     }
 
 
+def _refusal_balanced(rows: list[dict]) -> float:
+    return M.balanced_refusal_accuracy([bool(r["refused"]) for r in rows], [bool(r["answerable"]) for r in rows])
+
+
 def summarise(per_question: dict[str, list[dict]]) -> dict[str, dict]:
+    """Means per system; refusal accuracy is balanced over answerable and unanswerable questions."""
     summary = {}
     for system, rows in per_question.items():
-        means = {m: sum(r[m] for r in rows) / len(rows) for m in METRICS}
-        cis = {m: M.bootstrap_ci([r[m] for r in rows]) for m in HEADLINE}
+        means = {m: sum(r[m] for r in rows) / len(rows) for m in METRICS if m in rows[0]}
+        unanswerable = [r for r in rows if not r["answerable"]]
+        answerable = [r for r in rows if r["answerable"]]
+        means["refusal_recall"] = sum(r["refused"] for r in unanswerable) / max(len(unanswerable), 1)
+        means["answer_rate"] = sum(1 - r["refused"] for r in answerable) / max(len(answerable), 1)
+        means["refusal_accuracy"] = _refusal_balanced(rows)
+        cis = {m: M.bootstrap_ci([r[m] for r in rows]) for m in HEADLINE if m != "refusal_accuracy"}
+        cis["refusal_accuracy"] = M.bootstrap_ci(rows, statistic=_refusal_balanced)
         summary[system] = {"mean": means, "ci95": cis}
     return summary
 

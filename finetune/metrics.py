@@ -67,10 +67,6 @@ def is_refusal(answer: str, phrase: str) -> bool:
     return " ".join(tokens(phrase)) in norm
 
 
-def refusal_correct(answer: str, phrase: str, answerable: bool) -> float:
-    return float(is_refusal(answer, phrase) != answerable)
-
-
 def cited_numbers(answer: str) -> list[int]:
     return sorted({int(n) for n in CITATION.findall(answer)})
 
@@ -120,13 +116,30 @@ def mrr_at_k(retrieved: Sequence[str], gold: Sequence[str], k: int) -> float:
     return 0.0
 
 
-def bootstrap_ci(values: Sequence[float], n_resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile-bootstrap interval of the mean."""
+def balanced_refusal_accuracy(refused: Sequence[bool], answerable: Sequence[bool]) -> float:
+    """Mean of the two class accuracies: refuses the unanswerable, answers the answerable.
+
+    Plain accuracy on a set that is mostly answerable rewards a model that never refuses.
+    A class that is absent from the set is left out of the mean.
+    """
+    parts = []
+    for cls in (False, True):
+        rows = [r for r, a in zip(refused, answerable, strict=True) if a == cls]
+        if rows:
+            parts.append(sum(r != cls for r in rows) / len(rows))
+    return sum(parts) / len(parts) if parts else 0.0
+
+
+def bootstrap_ci(values: Sequence, n_resamples: int = 1000, seed: int = 0, statistic=None) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of `statistic` (default: the mean) over resampled rows."""
     import numpy as np
 
     if not len(values):
         return (0.0, 0.0)
-    data = np.asarray(values, dtype=float)
     rng = np.random.default_rng(seed)
-    means = data[rng.integers(0, len(data), size=(n_resamples, len(data)))].mean(axis=1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    picks = rng.integers(0, len(values), size=(n_resamples, len(values)))
+    if statistic is None:
+        stats = np.asarray(values, dtype=float)[picks].mean(axis=1)
+    else:
+        stats = np.array([statistic([values[i] for i in row]) for row in picks])
+    return float(np.percentile(stats, 2.5)), float(np.percentile(stats, 97.5))

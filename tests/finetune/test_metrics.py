@@ -31,12 +31,9 @@ def test_bleu_perfect_and_zero():
     assert M.bleu(["a b c d"], ["e f g h"]) == pytest.approx(0.0)
 
 
-def test_refusal_detection_and_accuracy():
+def test_refusal_detection():
     assert M.is_refusal("Dạ. " + NOT_FOUND.upper(), NOT_FOUND)
     assert not M.is_refusal("Nghỉ phép 14 ngày [1].", NOT_FOUND)
-    assert M.refusal_correct(NOT_FOUND, NOT_FOUND, answerable=False) == 1.0
-    assert M.refusal_correct(NOT_FOUND, NOT_FOUND, answerable=True) == 0.0
-    assert M.refusal_correct("14 ngày [1].", NOT_FOUND, answerable=True) == 1.0
 
 
 def test_citation_scores_by_hand():
@@ -75,3 +72,19 @@ def test_bootstrap_interval_contains_the_mean_and_is_seeded():
     lo, hi = M.bootstrap_ci(values)
     assert lo < 0.5 < hi and (lo, hi) == M.bootstrap_ci(values)
     assert M.bootstrap_ci([1.0] * 10) == (1.0, 1.0)
+
+
+def test_balanced_refusal_accuracy_by_hand():
+    answerable = [True] * 8 + [False] * 2
+    never_refuses = [False] * 10
+    assert M.balanced_refusal_accuracy(never_refuses, answerable) == 0.5  # plain accuracy would say 0.8
+    # refuses 1 of 2 unanswerable and 2 of 8 answerable: (1/2 + 6/8) / 2
+    refused = [True, True] + [False] * 6 + [True, False]
+    assert M.balanced_refusal_accuracy(refused, answerable) == pytest.approx((0.5 + 0.75) / 2)
+    assert M.balanced_refusal_accuracy([False, False], [True, True]) == 1.0
+
+
+def test_bootstrap_of_a_custom_statistic():
+    rows = [(True, False)] * 5 + [(False, True)] * 5
+    lo, hi = M.bootstrap_ci(rows, statistic=lambda rs: M.balanced_refusal_accuracy([r[0] for r in rs], [r[1] for r in rs]))
+    assert lo == hi == 1.0
