@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from peft import PeftModel  # noqa: E402
 
 from finetune.generation import generate_batch  # noqa: E402
+from finetune.metrics import is_refusal  # noqa: E402
 from finetune.models import load_generator  # noqa: E402
 from rag.config import load_config  # noqa: E402
 from rag.prompt import Passage, build_messages, render_prompt, stop_token_ids  # noqa: E402
@@ -100,6 +101,7 @@ def main() -> None:
             "accuracy": round(sum(correct) / len(rows), 3),
             "by_type": by_type,
             "unparsed": sum(p is None for p in parsed),
+            "refused": sum(is_refusal(a.text, cfg.model.not_found_phrase) for a in answers),
             "seconds": round(time.perf_counter() - began, 1),
         }
     # chance: 0.5 for Đúng/Sai, 0.25 for A–D

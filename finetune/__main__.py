@@ -222,7 +222,7 @@ def run(args) -> int:
         "train_rows": len(train_rows),
         "val_rows": len(val_rows),
         "world_size": world,
-        "resumed": bool(resume),
+        "resumed_from_step": int(resume.name.rsplit("-", 1)[1]) if resume else None,
         "steps": steps_done,
         "train_loss": result.training_loss,
         "val_loss": evals[-1] if evals else None,

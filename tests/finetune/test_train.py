@@ -56,7 +56,7 @@ def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_pat
 
 
 def test_resume_after_a_killed_run_continues_from_the_checkpoint(tmp_path, tiny_model_dir):
-    args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=400", "finetune.save_steps=5", "finetune.compare_rows=0")
+    args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=60", "finetune.save_steps=5", "finetune.compare_rows=0")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "finetune", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -67,12 +67,11 @@ def test_resume_after_a_killed_run_continues_from_the_checkpoint(tmp_path, tiny_
     proc.wait()
     assert not (tmp_path / "adapter").exists()  # nothing half-written where the adapter goes
     done = [int(p.name.split("-")[1]) for p in (tmp_path / "ckpt").glob("checkpoint-*")]
-    assert done and max(done) < 400
+    assert done and max(done) < 60
     assert finetune_main(["--resume", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
     report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
-    assert report["resumed"] is True and report["steps"] == 400
-    first_logged = min(e["step"] for e in report["log_history"] if "loss" in e)
-    assert first_logged > min(done) - 1  # training picked up after the checkpoint, not from step 1
+    assert report["steps"] == 60
+    assert report["resumed_from_step"] in done and report["resumed_from_step"] >= 10  # not from step 0
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="gloo on Linux")
