@@ -28,7 +28,7 @@ from finetune.generation import generate_batch  # noqa: E402
 from finetune.metrics import is_refusal  # noqa: E402
 from finetune.models import load_generator  # noqa: E402
 from rag.config import load_config  # noqa: E402
-from rag.prompt import Passage, build_messages, render_prompt, stop_token_ids  # noqa: E402
+from rag.prompt import build_messages, render_prompt, stop_token_ids  # noqa: E402
 from rag.retrieve import build_retriever  # noqa: E402
 
 QUESTIONS = ROOT.parent / "shared" / "evaldata" / "alqac_vi_legal" / "alqac25_train.json"
@@ -77,7 +77,7 @@ def main() -> None:
     base, tok = load_generator(cfg.model.generator, cfg.model.models_dir, cfg.model.device)
     model = PeftModel.from_pretrained(base, cfg.finetune.output_dir).eval()
     prompts = [
-        render_prompt(tok, build_messages(ask_text(r), [Passage(h.chunk.text, h.chunk.heading, h.chunk.doc_id) for h in hs], (), cfg.model.system_prompt))
+        render_prompt(tok, build_messages(ask_text(r), [h.passage() for h in hs], (), cfg.model.system_prompt))
         for r, hs in zip(rows, hits, strict=True)
     ]
     out = {"questions": len(rows), "k": args.k, "recall_at_k": round(recall, 3), "index_version": retriever.version}

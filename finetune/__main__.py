@@ -277,7 +277,7 @@ def with_retrieved_context(cfg, examples: list, report: DataReport) -> list:
     out = []
     for ex in examples:
         hits = retriever.search(ex.question, ft.raft_k + 4)
-        distractors = [Passage(h.chunk.text, h.chunk.heading or h.chunk.title, h.chunk.doc_id) for h in hits]
+        distractors = [h.passage() for h in hits]
         new = raft_example(ex, distractors, ft.raft_k, ft.raft_no_gold_share, cfg.model.not_found_phrase, rng)
         if new is not ex:
             report.cleaned["raft_no_gold" if new.answer == cfg.model.not_found_phrase else "raft_with_gold"] += 1

@@ -23,7 +23,7 @@ from finetune.generation import generate_batch
 from finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
 from finetune.models import ModelNotFound, load_generator
 from rag.config import ConfigError, config_to_dict, load_config
-from rag.prompt import Passage, build_messages, check_prompt_format, render_prompt, stop_token_ids
+from rag.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
 from rag.retrieve import build_retriever
 from rag.store import IndexMismatch, IndexNotFound
 
@@ -217,7 +217,7 @@ def run(cfg, embedder=None) -> int:
         use_rag = system.endswith("+rag")
         prompts = []
         for q, hs in zip(questions, hits, strict=True):
-            passages = [Passage(h.chunk.text, h.chunk.heading or h.chunk.title, h.chunk.doc_id) for h in hs] if use_rag else []
+            passages = [h.passage() for h in hs] if use_rag else []
             prompts.append(render_prompt(tokenizer, build_messages(q.question, passages, (), mc.system_prompt)))
         rows: list[dict] = [{}] * len(prompts)
         texts = [""] * len(prompts)

@@ -15,6 +15,7 @@ from rag.chunking import Chunk
 from rag.embedder import embed, load_embedder
 from rag.fusion import mmr, top, weighted_rrf, weighted_scores
 from rag.lexical import looks_vietnamese
+from rag.prompt import Passage
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -28,6 +29,10 @@ class Hit:
     chunk: Chunk
     score: float  # what the ranking used (fused, cosine or BM25, by mode)
     similarity: float | None = None  # raw dense cosine, when the mode computed it: an absolute signal
+
+    def passage(self) -> Passage:
+        """The context block this hit becomes in a prompt: served, evaluated and RAFT-trained alike."""
+        return Passage(self.chunk.text, self.chunk.heading or self.chunk.title, self.chunk.doc_id)
 
 
 @dataclass(frozen=True)

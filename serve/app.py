@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 
 from finetune.generation import Completion
 from rag.config import Config
-from rag.prompt import Passage, build_messages, render_prompt, stop_strings
+from rag.prompt import build_messages, render_prompt, stop_strings
 from rag.retrieve import EmptyQuestion, Hit, Retriever, build_retriever
 from rag.store import IndexMismatch, IndexNotFound
 from serve.citations import clean_citations
@@ -200,7 +200,7 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
                 raise HTTPException(422, [{"field": "question", "message": str(e)}]) from None
             metrics.retrieval_seconds.observe(time.perf_counter() - began)
         gate = use_rag and limits.min_score > 0 and max((h.similarity or 0.0 for h in hits), default=0.0) < limits.min_score
-        passages = [Passage(h.chunk.text, h.chunk.heading or h.chunk.title, h.chunk.doc_id) for h in hits]
+        passages = [h.passage() for h in hits]
         prompt = render_prompt(svc.lm.tokenizer, build_messages(question, passages, history, cfg.model.system_prompt))
         return hits, prompt, gate
 
