@@ -71,7 +71,8 @@ def test_resume_after_a_killed_run_continues_from_the_checkpoint(tmp_path, tiny_
     assert finetune_main(["--resume", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
     report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
     assert report["steps"] == 60
-    assert report["resumed_from_step"] in done and report["resumed_from_step"] >= 10  # not from step 0
+    # the newest *complete* checkpoint: the kill may land while checkpoint-10 is being written
+    assert report["resumed_from_step"] in done and report["resumed_from_step"] >= 5
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="gloo on Linux")
