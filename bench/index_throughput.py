@@ -52,7 +52,7 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     docs = work / "docs"
     shutil.copytree(cfg.index.documents, docs)
-    embedder = load_embedder(cfg.model.embedder)
+    embedder = load_embedder(cfg.model.embedder, precision=cfg.model.embedder_precision)
     out: dict = {"embedder": cfg.model.embedder}
 
     # 1. first full build, ours

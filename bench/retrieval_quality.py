@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="queries per set (0 = all)")
     args = parser.parse_args()
     cfg = load_config(ROOT / "config.yaml", env={})
-    embedder = load_embedder(cfg.model.embedder)
+    embedder = load_embedder(cfg.model.embedder, precision=cfg.model.embedder_precision)
     out: dict = {"embedder": cfg.model.embedder, "pool": POOL, "skipped": []}
     per_set = {}
     for name in args.sets.split(","):

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from rag import store
 from rag.chunking import Chunk, chunk_document, make_splitter
@@ -80,6 +81,7 @@ def build_index(
     full: bool = False,
     embedder=None,
     hnsw_above: int = 0,
+    precision: str = "auto",
 ) -> IndexSummary:
     started = time.perf_counter()
     summary = IndexSummary()
@@ -91,7 +93,7 @@ def build_index(
         dupes = sorted({d for d in seen if seen.count(d) > 1})
         raise DocumentError(f"{documents}: duplicate document ids {dupes}")
 
-    model = embedder or load_embedder(embedder_ref)
+    model = embedder or load_embedder(embedder_ref, precision=precision)
     settings = index_settings(embedder_ref, model.get_embedding_dimension(), chunk_tokens, chunk_overlap)
     previous = None if full else _previous(output_dir, settings)
     live_name, old_manifest, old_chunks, old_dense = previous if previous else ("", {}, {}, None)
@@ -137,7 +139,8 @@ def build_index(
 
     staging = store.new_staging_dir(output_dir)
     config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs),
-              "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat"}  # fmt: skip
+              "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat-fp16",
+              "embed_dtype": str(getattr(model, "dtype", torch.float32)).removeprefix("torch.")}  # fmt: skip
     store.write_version(staging, config, chunks, vectors, manifest, hnsw_above)
     summary.version = store.publish(output_dir, staging)
     summary.chunks = len(chunks)
@@ -164,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             cfg.index.batch_size,
             full=args.full,
             hnsw_above=cfg.index.hnsw_above,
+            precision=cfg.model.embedder_precision,
         )
     except (ConfigError, DocumentError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -60,6 +60,7 @@ class Retriever:
         candidates: int = 50,
         mode: Mode = "hybrid",
         diversity: float = 0.0,
+        precision: str = "auto",
     ):
         self.index_root = Path(index_root)
         self.embedder_ref = embedder_ref
@@ -69,6 +70,7 @@ class Retriever:
         self.candidates = candidates
         self.mode = mode
         self.diversity = diversity
+        self.precision = precision
         self._embedder = embedder
         self._lock = threading.Lock()
         self._v: _Version | None = None
@@ -95,7 +97,7 @@ class Retriever:
                     f"{self.embedder_ref!r}; rebuild with `make index` or set model.embedder back"
                 )
             if self._embedder is None:
-                self._embedder = load_embedder(self.embedder_ref)
+                self._embedder = load_embedder(self.embedder_ref, precision=self.precision)
             if self._embedder.get_embedding_dimension() != config["dimension"]:
                 raise store.IndexMismatch(
                     f"index {version_dir} has dimension {config['dimension']}, the embedder gives "
@@ -191,4 +193,5 @@ def build_retriever(cfg, embedder=None) -> Retriever:
         candidates=ix.candidates,
         mode=ix.retrieval_mode,
         diversity=ix.mmr_diversity,
+        precision=cfg.model.embedder_precision,
     )
