@@ -46,6 +46,16 @@ class _Version:
     position: dict[int, int]  # chunk id -> row in `chunks` (and in the BM25 score vector)
 
 
+def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the `k` largest positive scores, ties by position: what a stable full argsort gives,
+    without sorting every chunk (at 100k chunks the full sort was a fifth of a hybrid query)."""
+    candidates = np.flatnonzero(scores > 0)
+    if len(candidates) > k:
+        kth = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
+        candidates = candidates[scores[candidates] >= kth]  # every tie at the boundary stays in
+    return candidates[np.argsort(-scores[candidates], kind="stable")][:k]
+
+
 class Retriever:
     """Searches the CURRENT index version; `reload()` switches versions without blocking searches."""
 
@@ -129,8 +139,7 @@ class Retriever:
         scores = v.lexical.scores(query)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
-        best = np.argsort(-scores, kind="stable")[:pool]
-        return {v.chunks[i].chunk_id: float(scores[i]) for i in best if scores[i] > 0}
+        return {v.chunks[i].chunk_id: float(scores[i]) for i in top_positive(scores, pool)}
 
     def weight_for(self, query: str) -> float:
         """The dense share of the fusion: an English-first embedder earns less of it on Vietnamese queries."""

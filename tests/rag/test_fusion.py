@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from rag.fusion import minmax, mmr, top, weighted_rrf, weighted_scores
+from rag.retrieve import top_positive
 
 
 def test_weighted_rrf_by_hand():
@@ -32,3 +33,12 @@ def test_mmr_skips_a_near_duplicate():
     picked = mmr([(10, 1.0), (11, 0.99), (12, 0.5)], vecs, k=2, diversity=0.5)
     assert [i for i, _ in picked] == [10, 12]
     assert [i for i, _ in mmr([(10, 1.0), (11, 0.99), (12, 0.5)], vecs, k=2, diversity=0.0)] == [10, 11]
+
+
+def test_top_positive_equals_a_stable_full_sort_with_ties():
+    rng = np.random.default_rng(0)
+    for size, k in [(1000, 50), (40, 50), (1000, 1), (7, 3)]:
+        scores = rng.integers(0, 6, size).astype(np.float32)  # many ties and zeros
+        expected = [i for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
+        assert top_positive(scores, k).tolist() == expected
+    assert top_positive(np.zeros(10, np.float32), 5).tolist() == []
