@@ -64,6 +64,9 @@ class ModelSection(_Section):
     )
     models_dir: Path = Field(Path("artifacts/models"), description="where packaged GGUFs are materialised once")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto picks CUDA when present")
+    inference_dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto", description="serve/eval weights: auto = GPU half type, bf16 on CPUs with native bf16, else fp32"
+    )
     system_prompt: str = Field(DEFAULT_SYSTEM_PROMPT, description="recorded in the adapter; train = serve")
     not_found_phrase: str = Field(DEFAULT_NOT_FOUND, description="the exact words for 'not in the documents'")
 

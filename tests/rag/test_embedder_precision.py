@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from rag.embedder import Embedder, compute_dtype, embed, load_embedder, native_bf16
+from rag.embedder import Embedder, compute_dtype, embed, load_embedder
+from rag.hardware import native_bf16
 
 TEXTS = [
     "Nhân viên chính thức được nghỉ phép năm 12 ngày làm việc.",
