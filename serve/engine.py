@@ -1,9 +1,15 @@
-"""Generation off the event loop: a bounded queue, dynamic batching, streaming and cancellation.
+"""Generation off the event loop: a bounded queue, continuous batching, streaming and cancellation.
 
-One worker thread owns the model. It takes the oldest waiting request, gathers whatever else arrived
-within a short window (up to `max_batch`, same sampling settings), and runs one left-padded batched
-`generate`. Tokens fan out to each request's asyncio queue as they are produced; a request that is
-cancelled (client gone, timeout) or reaches its own token limit stops its row while the others go on.
+One worker thread owns the model and decodes all running requests one token at a time in a single
+batch. Between steps it admits waiting requests (up to `max_batch` running): their prompts are
+prefilled together and their KV cache is merged into the running one, so a newcomer never waits for
+the longest answer in flight, and a finished or cancelled row leaves the batch at once.
+
+The cache stays left-aligned: every row's next token sits at the same cache position, shorter rows
+padded on the left and masked out. Merging pads the shorter side's keys/values on the left; rows
+leave with `batch_select_indices`; columns that only padding uses are cut so a busy server's cache
+does not grow without end. Models whose caches are not plain or sliding-window dynamic layers run
+one batch at a time (admission waits until the batch is empty).
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList
-from transformers.generation.streamers import BaseStreamer
+from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
 from finetune.generation import Completion
 
@@ -45,7 +51,7 @@ class GenRequest:
 
 
 class _Row:
-    """Per-request decoding state inside a batch."""
+    """One running request: its tokens so far and what of them has been streamed."""
 
     def __init__(self, req: GenRequest, prompt_tokens: int):
         self.req = req
@@ -55,69 +61,104 @@ class _Row:
         self.done = False
         self.finish = "length"
 
-
-class _FanOut(BaseStreamer):
-    """Receives each step's tokens for the whole batch and streams each row's new text to its request."""
-
-    def __init__(self, rows: list[_Row], tokenizer, stop_ids: set[int]):
-        self.rows, self.tokenizer, self.stop_ids = rows, tokenizer, stop_ids
-        self.prompt_seen = False
-
-    def put(self, value: torch.Tensor) -> None:
-        if not self.prompt_seen:  # generate first passes the prompt ids
-            self.prompt_seen = True
+    def push(self, token: int, tokenizer, stop_ids: set[int]) -> None:
+        if token in stop_ids:
+            self.done, self.finish = True, "stop"
             return
-        for row, token in zip(self.rows, value.view(-1).tolist(), strict=True):
-            if row.done:
-                continue
-            if token in self.stop_ids:
-                row.done, row.finish = True, "stop"
-                continue
-            row.tokens.append(token)
-            text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
-            if text.endswith("\ufffd"):
-                continue  # a multi-byte character is not complete yet
-            if len(text) > len(row.sent):
-                row.req.emit("delta", text[len(row.sent) :])
-                row.sent = text
-            if len(row.tokens) >= row.req.max_new_tokens:
-                row.done = True
+        self.tokens.append(token)
+        text = tokenizer.decode(self.tokens, skip_special_tokens=True)
+        if not text.endswith("\ufffd") and len(text) > len(self.sent):  # hold back a half multi-byte character
+            self.req.emit("delta", text[len(self.sent) :])
+            self.sent = text
+        if len(self.tokens) >= self.req.max_new_tokens:
+            self.done = True
 
-    def end(self) -> None:
-        pass
+    def close(self, tokenizer) -> Completion:
+        text = tokenizer.decode(self.tokens, skip_special_tokens=True)
+        if len(text) > len(self.sent):  # flush a held-back tail
+            self.req.emit("delta", text[len(self.sent) :])
+        completion = Completion(text.strip(), self.prompt_tokens, len(self.tokens) + (self.finish == "stop"), self.finish)
+        self.req.emit("done", completion)
+        return completion
 
 
-class _RowsDone(StoppingCriteria):
-    """Per-row stop: finished, over its own token limit, or cancelled by the client."""
+def _left_pad(t: torch.Tensor, width: int, dim: int) -> torch.Tensor:
+    missing = width - t.shape[dim]
+    if missing <= 0:
+        return t
+    shape = list(t.shape)
+    shape[dim] = missing
+    return torch.cat([t.new_zeros(shape), t], dim=dim)
 
-    def __init__(self, rows: list[_Row]):
-        self.rows = rows
 
-    def __call__(self, input_ids, scores, **kwargs) -> torch.BoolTensor:
-        for row in self.rows:
-            if row.req.cancelled.is_set() and not row.done:
-                row.done, row.finish = True, "cancelled"
-        return torch.tensor([row.done for row in self.rows], dtype=torch.bool, device=input_ids.device)
+def mergeable(cache) -> bool:
+    """Whether `merge_caches` and `trim_cache` know every layer of this cache."""
+    return all(type(layer) in (DynamicLayer, DynamicSlidingWindowLayer) and layer.is_initialized for layer in cache.layers)
+
+
+def merge_caches(a, a_mask: torch.Tensor, b, b_mask: torch.Tensor) -> tuple[object, torch.Tensor]:
+    """Stack cache `b`'s rows under `a`'s (in place in `a`), both left-aligned to the longer sequence."""
+    width = max(a_mask.shape[1], b_mask.shape[1])
+    for la, lb in zip(a.layers, b.layers, strict=True):
+        stored = min(width, la.sliding_window - 1) if la.is_sliding else width  # a sliding layer keeps its last W-1
+        la.keys = torch.cat([_left_pad(la.keys, stored, 2), _left_pad(lb.keys, stored, 2)])
+        la.values = torch.cat([_left_pad(la.values, stored, 2), _left_pad(lb.values, stored, 2)])
+        if la.is_sliding:
+            la.cumulative_length = width
+    return a, torch.cat([_left_pad(a_mask, width, 1), _left_pad(b_mask, width, 1)])
+
+
+def trim_cache(cache, mask: torch.Tensor) -> torch.Tensor:
+    """Cut the leading columns that no remaining row uses; returns the trimmed mask."""
+    used = mask.any(dim=0).nonzero()
+    cut = int(used[0]) if len(used) else 0
+    if cut == 0:
+        return mask
+    width = mask.shape[1] - cut
+    for layer in cache.layers:
+        keep = min(layer.keys.shape[2], width)
+        layer.keys, layer.values = layer.keys[:, :, -keep:], layer.values[:, :, -keep:]
+        if layer.is_sliding:
+            layer.cumulative_length = width
+    return mask[:, cut:]
+
+
+def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95) -> list[int]:
+    """Greedy for rows at temperature 0, nucleus sampling for the others; one row's setting never affects another."""
+    tokens = logits.argmax(dim=-1)
+    for i, temperature in enumerate(temperatures):
+        if temperature > 0:
+            probs = torch.softmax(logits[i].float() / temperature, dim=-1)
+            ordered, order = probs.sort(descending=True)
+            outside = ordered.cumsum(0) - ordered > top_p  # keep the smallest set whose mass reaches top_p
+            ordered[outside] = 0
+            tokens[i] = order[torch.multinomial(ordered, 1)]
+    return tokens.tolist()
 
 
 class Engine:
     def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15):
         self.model, self.tokenizer = model, tokenizer
-        self.stop_ids = list(stop_ids)
+        self.stop_ids = set(stop_ids)
         self.max_batch = max_batch
         self.batch_window_s = batch_window_ms / 1000
         self._queue: queue.Queue[GenRequest] = queue.Queue(maxsize=max_queue)
-        self._held: list[GenRequest] = []  # taken from the queue but not yet batched (other settings)
         self._stop = threading.Event()
+        # the running batch, owned by the worker thread
+        self._rows: list[_Row] = []
+        self._cache = None
+        self._mask: torch.Tensor | None = None  # 1 where a row has a real token, left-aligned
+        self._next: list[int] = []  # each row's last sampled token, fed at the next step
+        self._can_merge = True
         self.last_batch_size = 0
-        self.on_batch = None  # optional callback(batch_size)
+        self.on_batch = None  # optional callback(running rows), once per decoding step
         self.on_finish = None  # optional callback(finish_reason), once per request
         self._thread = threading.Thread(target=self._run, name="ragtune-generate", daemon=True)
         self._thread.start()
 
     @property
     def depth(self) -> int:
-        return self._queue.qsize() + len(self._held)
+        return self._queue.qsize()
 
     def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> GenRequest:
         req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop())
@@ -149,75 +190,121 @@ class Engine:
         self._thread.join(timeout=5)
 
     # --- worker thread -----------------------------------------------------------------------------
-    def _next_batch(self) -> list[GenRequest]:
-        first = self._held.pop(0) if self._held else self._queue.get(timeout=0.1)
-        batch, deadline = [first], time.perf_counter() + self.batch_window_s
-        candidates, self._held = self._held, []
-        while len(batch) < self.max_batch:
-            if candidates:
-                req = candidates.pop(0)
-            else:
-                remaining = deadline - time.perf_counter()
-                try:
-                    req = self._queue.get(timeout=max(remaining, 0)) if remaining > 0 else self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            if req.temperature == first.temperature:
-                batch.append(req)
-            else:
-                self._held.append(req)
-        self._held += candidates
-        return [r for r in batch if not r.cancelled.is_set()] or self._finish_cancelled(batch)
-
-    def _finish_cancelled(self, batch: list[GenRequest]) -> list[GenRequest]:
-        for r in batch:
-            r.emit("done", Completion("", 0, 0, "cancelled"))
-        return []
-
     def _run(self) -> None:
         while not self._stop.is_set():
+            newcomers: list[GenRequest] = []
             try:
-                batch = self._next_batch()
-            except queue.Empty:
-                continue
-            if not batch:
-                continue
-            try:
-                self._generate(batch)
-            except Exception as e:  # a failed batch fails its requests, never the worker
+                newcomers = self._waiting()
+                if newcomers:
+                    self._prefill(newcomers)
+                if self._rows:
+                    self._step()
+            except Exception as e:  # a failed step fails the requests in it, never the worker
                 log.exception("generation failed")
-                for r in batch:
+                for r in {id(r): r for r in newcomers + [row.req for row in self._rows]}.values():
                     r.emit("error", e)
+                self._rows, self._cache, self._mask, self._next = [], None, None, []
+
+    def _waiting(self) -> list[GenRequest]:
+        """Requests to admit now: up to the free slots; when idle, wait for one and a short window for more."""
+        room = self.max_batch - len(self._rows)
+        if room <= 0 or (self._rows and not self._can_merge):
+            return []
+        taken: list[GenRequest] = []
+        if not self._rows:
+            try:
+                taken.append(self._queue.get(timeout=0.1))
+            except queue.Empty:
+                return []
+            deadline = time.perf_counter() + self.batch_window_s
+            while len(taken) < room and (remaining := deadline - time.perf_counter()) > 0:
+                try:
+                    taken.append(self._queue.get(timeout=remaining))
+                except queue.Empty:
+                    break
+        while len(taken) < room:
+            try:
+                taken.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        live = [r for r in taken if not r.cancelled.is_set()]
+        for r in taken:
+            if r.cancelled.is_set():
+                r.emit("done", Completion("", 0, 0, "cancelled"))
+        return live
 
     @torch.inference_mode()
-    def _generate(self, batch: list[GenRequest]) -> None:
+    def _prefill(self, reqs: list[GenRequest]) -> None:
         tok = self.tokenizer
         side, tok.padding_side = tok.padding_side, "left"
         try:
-            inputs = tok([r.prompt for r in batch], return_tensors="pt", padding=True, add_special_tokens=False)
+            inputs = tok([r.prompt for r in reqs], return_tensors="pt", padding=True, add_special_tokens=False)
         finally:
             tok.padding_side = side
-        inputs = inputs.to(self.model.device)
-        rows = [_Row(r, int(n)) for r, n in zip(batch, inputs["attention_mask"].sum(dim=1).tolist(), strict=True)]
-        temperature = batch[0].temperature
-        sampling = {"do_sample": True, "temperature": temperature, "top_p": 0.95} if temperature > 0 else {"do_sample": False}
-        self.last_batch_size = len(batch)
-        self.model.generate(
-            **inputs,
-            max_new_tokens=max(r.max_new_tokens for r in batch),
-            eos_token_id=self.stop_ids,
-            pad_token_id=tok.pad_token_id,
-            streamer=_FanOut(rows, tok, set(self.stop_ids)),
-            stopping_criteria=StoppingCriteriaList([_RowsDone(rows)]),
-            **sampling,
+        mask = inputs["attention_mask"].to(self.model.device)
+        cache = DynamicCache(config=self.model.config)
+        out = self.model(
+            input_ids=inputs["input_ids"].to(self.model.device),
+            attention_mask=mask,
+            position_ids=(mask.cumsum(dim=1) - 1).clamp(min=0),
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
         )
-        for row in rows:
-            text = tok.decode(row.tokens, skip_special_tokens=True)
-            if len(text) > len(row.sent):  # flush a held-back tail
-                row.req.emit("delta", text[len(row.sent) :])
-            completion_tokens = len(row.tokens) + (row.finish == "stop")
-            row.req.emit("done", Completion(text.strip(), row.prompt_tokens, completion_tokens, row.finish))
-            if self.on_finish:
-                self.on_finish(row.finish)
+        rows = [_Row(r, int(n)) for r, n in zip(reqs, mask.sum(dim=1).tolist(), strict=True)]
+        first = sample(out.logits[:, -1], [r.temperature for r in reqs])
+        if self._rows:
+            self._cache, self._mask = merge_caches(self._cache, self._mask, out.past_key_values, mask)
+        else:
+            self._cache, self._mask = out.past_key_values, mask
+            self._can_merge = mergeable(self._cache)
+        self._rows += rows
+        self._next += first
+        for row, token in zip(rows, first, strict=True):
+            row.push(token, tok, self.stop_ids)
+        self._retire()
+
+    @torch.inference_mode()
+    def _step(self) -> None:
+        """One token for every running row."""
+        width = self._mask.shape[1]
+        mask = torch.cat([self._mask, self._mask.new_ones((len(self._rows), 1))], dim=1)
+        out = self.model(
+            input_ids=torch.tensor(self._next, device=mask.device)[:, None],
+            attention_mask=mask,
+            position_ids=self._mask.sum(dim=1, keepdim=True),  # real tokens so far = this token's position
+            past_key_values=self._cache,
+            cache_position=torch.tensor([width], device=mask.device),
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        self._mask = mask
+        self.last_batch_size = len(self._rows)
         if self.on_batch:
-            self.on_batch(len(batch))
+            self.on_batch(len(self._rows))
+        self._next = sample(out.logits[:, -1], [row.req.temperature for row in self._rows])
+        for row, token in zip(self._rows, self._next, strict=True):
+            row.push(token, self.tokenizer, self.stop_ids)
+        self._retire()
+
+    def _retire(self) -> None:
+        """Finish rows that are done or cancelled and take them out of the batch."""
+        for row in self._rows:
+            if row.req.cancelled.is_set() and not row.done:
+                row.done, row.finish = True, "cancelled"
+        if not any(row.done for row in self._rows):
+            return
+        keep = [i for i, row in enumerate(self._rows) if not row.done]
+        for row in self._rows:
+            if row.done:
+                completion = row.close(self.tokenizer)
+                if self.on_finish:
+                    self.on_finish(completion.finish_reason)
+        if not keep:
+            self._rows, self._cache, self._mask, self._next = [], None, None, []
+            return
+        index = torch.tensor(keep, device=self._mask.device)
+        self._cache.batch_select_indices(index)
+        self._mask = trim_cache(self._cache, self._mask[index])
+        self._rows = [self._rows[i] for i in keep]
+        self._next = [self._next[i] for i in keep]

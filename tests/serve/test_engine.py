@@ -1,10 +1,62 @@
+"""The continuous-batching engine on real (tiny) models: batched output = solo output, admission mid-decode,
+sliding-window caches, cancellation, and a cache that does not grow while the server stays busy."""
+
 import asyncio
 
-from serve.engine import Engine
+import pytest
+import torch
+
+from serve.engine import Engine, sample
 
 PROMPTS = ["<bos><start_of_turn>user\nNghỉ phép?<end_of_turn>\n<start_of_turn>model\n",
            "<bos><start_of_turn>user\nGiờ làm việc từ mấy giờ đến mấy giờ?<end_of_turn>\n<start_of_turn>model\n",
-           "<bos><start_of_turn>user\nĐăng ký thường trú<end_of_turn>\n<start_of_turn>model\n"]
+           "<bos><start_of_turn>user\nĐăng ký thường trú<end_of_turn>\n<start_of_turn>model\n"]  # fmt: skip
+
+
+def solo_greedy(model, tokenizer, prompt: str, n: int) -> str:
+    """What transformers' own generate gives for one prompt: the reference for every engine output."""
+    ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+    with torch.inference_mode():
+        out = model.generate(**ids, max_new_tokens=n, min_new_tokens=n, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+    return tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True).strip()
+
+
+def staggered(engine: Engine, prompts: list[str], n: int, after_deltas: int) -> list:
+    """Submit the first prompt, and each next one once the previous has streamed `after_deltas` pieces."""
+
+    async def scenario():
+        reqs, tasks = [], []
+        for prompt in prompts:
+            req = engine.submit(prompt, n, 0.0)
+            reqs.append(req)
+            seen = asyncio.Event()
+
+            async def consume(req=req, seen=seen):
+                count = 0
+                async for _ in engine.stream(req):
+                    count += 1
+                    if count >= after_deltas:
+                        seen.set()
+                seen.set()
+                return req.result
+
+            tasks.append(asyncio.create_task(consume()))
+            await seen.wait()
+        return await asyncio.gather(*tasks)
+
+    return asyncio.run(scenario())
+
+
+@pytest.fixture
+def sliding_lm(tiny_tokenizer):
+    """A 2-layer random Gemma 3 with a sliding window of 8 on one layer: prompts are longer than the window."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=len(tiny_tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=8,
+                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=512)  # fmt: skip
+    return Gemma3ForCausalLM(config).eval()
 
 
 def test_concurrent_requests_are_batched_and_match_single_runs(tiny_lm):
@@ -18,12 +70,49 @@ def test_concurrent_requests_are_batched_and_match_single_runs(tiny_lm):
 
     try:
         together = asyncio.run(run_all(PROMPTS))
+        assert sizes[0] == 3  # all three decoded in one batch
         alone = [asyncio.run(run_all([p]))[0] for p in PROMPTS]
     finally:
         engine.close()
-    assert sizes[0] == 3 and sizes[1:] == [1, 1, 1]
     assert [c.text for c in together] == [c.text for c in alone]
     assert all(c.completion_tokens <= 8 for c in together)
+
+
+def test_requests_join_a_running_batch_and_decode_as_if_alone(tiny_lm):
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=8, batch_window_ms=0)  # no stop ids: run to the limit
+    sizes = []
+    engine.on_batch = sizes.append
+    try:
+        results = staggered(engine, PROMPTS, 24, after_deltas=5)
+    finally:
+        engine.close()
+    assert 3 in sizes and sizes[0] == 1  # the later requests joined while the first was decoding
+    expected = [solo_greedy(tiny_lm.model, tiny_lm.tokenizer, p, 24) for p in PROMPTS]
+    assert [r.text for r in results] == expected
+    assert all(r.finish_reason == "length" and r.completion_tokens == 24 for r in results)
+
+
+def test_sliding_window_caches_merge_correctly(sliding_lm, tiny_tokenizer):
+    # all longer than the window of 8; each newcomer longer than the batch it joins, so the running rows get padded
+    long_prompts = [p.replace("?", " " + "và " * n + "?") for p, n in zip(PROMPTS, (4, 16, 40), strict=True)]
+    engine = Engine(sliding_lm, tiny_tokenizer, [], max_batch=8, batch_window_ms=0)
+    try:
+        results = staggered(engine, long_prompts, 20, after_deltas=4)
+    finally:
+        engine.close()
+    assert [r.text for r in results] == [solo_greedy(sliding_lm, tiny_tokenizer, p, 20) for p in long_prompts]
+
+
+def test_the_cache_stays_bounded_while_requests_keep_overlapping(tiny_lm):
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=4, batch_window_ms=0)
+    widths = []
+    engine.on_batch = lambda _: widths.append(engine._mask.shape[1])
+    try:
+        staggered(engine, PROMPTS * 4, 12, after_deltas=6)  # twelve requests, each joining a busy batch
+    finally:
+        engine.close()
+    longest = max(len(tiny_lm.tokenizer(p, add_special_tokens=False)["input_ids"]) for p in PROMPTS)
+    assert max(widths) <= longest + 12  # without trimming it would grow with every overlap
 
 
 def test_a_cancelled_request_stops_while_the_others_finish(tiny_lm):
@@ -44,3 +133,11 @@ def test_a_cancelled_request_stops_while_the_others_finish(tiny_lm):
         engine.close()
     assert kept.completion_tokens == 40 and kept.finish_reason == "length"
     assert dropped.finish_reason == "cancelled" and dropped.completion_tokens < 40
+
+
+def test_sampling_is_per_row():
+    torch.manual_seed(0)
+    logits = torch.tensor([[0.0, 5.0, 1.0], [0.0, 5.0, 1.0], [3.0, 0.0, 0.0]])
+    draws = {tuple(sample(logits, [0.0, 50.0, 0.0])) for _ in range(40)}
+    assert all(d[0] == 1 and d[2] == 0 for d in draws)  # greedy rows never move
+    assert len({d[1] for d in draws}) > 1  # the hot row samples
