@@ -4,7 +4,9 @@ Starts `python -m serve` with the configured (default) model and index, sends a 
 questions from corpora/eval per level, and prints one JSON line: answers/s, time to first token
 p50/p95, latency p50/p95, errors, and the server's peak RSS. Needs `make finetune` and `make index`.
 
-    python bench/serve_load.py [--questions 16] [--max-tokens 48] [--levels 1,4,8]
+    python bench/serve_load.py [--questions 16] [--max-tokens N] [--levels 1,4,8]
+
+Answers run to the model's own end of turn, capped by serve.max_new_tokens unless --max-tokens is given.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def one(base: str, question: str, max_tokens: int) -> tuple[float, float]:
     """(time to first token, total latency) of one streamed /ask."""
     began = time.perf_counter()
     first = None
-    with httpx.stream("POST", f"{base}/ask", json={"question": question, "max_tokens": max_tokens, "stream": True}, timeout=600) as r:
+    body = {"question": question, "stream": True, **({"max_tokens": max_tokens} if max_tokens else {})}
+    with httpx.stream("POST", f"{base}/ask", json=body, timeout=600) as r:
         r.raise_for_status()
         for line in r.iter_lines():
             if first is None and '"type": "delta"' in line:
@@ -86,7 +89,7 @@ def level(base: str, questions: list[str], clients: int, max_tokens: int) -> dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=16)
-    parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--max-tokens", type=int, default=0, help="0: the server's serve.max_new_tokens")
     parser.add_argument("--levels", default="1,4,8")
     args = parser.parse_args()
     rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -27,6 +27,7 @@ from rag.store import IndexMismatch, IndexNotFound
 from serve.citations import clean_citations
 from serve.engine import Engine, GenRequest, QueueFull
 from serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
+from serve.guard import LeakGuard
 from serve.metrics import Metrics
 from serve.remote import RemoteEngine, RemoteError
 from serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest, Source
@@ -177,6 +178,7 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
     router = APIRouter()
     auth = [Depends(require_key)]
     limits = cfg.serve
+    guard = LeakGuard(cfg.model.system_prompt, cfg.model.not_found_phrase)
 
     def check_limits(question: str, top_k: int | None, max_tokens: int | None) -> None:
         problems = []
@@ -224,6 +226,9 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
             watcher.cancel()
 
     def finish(text: str, hits: list[Hit]) -> str:
+        if guard.leaks(text):
+            metrics.answers_blocked.inc()
+            return cfg.model.not_found_phrase
         text, removed = clean_citations(text, len(hits))
         metrics.citations_removed.inc(removed)
         return text
@@ -274,7 +279,7 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
             completion = await run_to_end(svc, svc.engine.submit(prompt, max_tokens, temperature), request)
         else:
             req = svc.engine.submit(prompt, max_tokens, temperature)
-            return StreamingResponse(_sse_ask(svc, req, request, sources, meta, timings, hits, finish, metrics),
+            return StreamingResponse(_sse_ask(svc, req, request, sources, meta, timings, hits, finish, metrics, guard),
                                      media_type="text/event-stream")  # fmt: skip
         metrics.tokens_generated.inc(completion.completion_tokens)
         return AskResponse(
@@ -329,17 +334,18 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if body.stream and not gate:
             req = svc.engine.submit(prompt, max_tokens, temperature)
-            return StreamingResponse(_sse_chat(svc, req, request, cid, created, sources, hits, finish, metrics),
+            return StreamingResponse(_sse_chat(svc, req, request, cid, created, sources, hits, finish, metrics, guard),
                                      media_type="text/event-stream")  # fmt: skip
         if gate:
             completion = Completion(cfg.model.not_found_phrase, 0, 0, "stop")
         else:
             completion = await run_to_end(svc, svc.engine.submit(prompt, max_tokens, temperature), request)
         metrics.tokens_generated.inc(completion.completion_tokens)
+        reason = "content_filter" if guard.leaks(completion.text) else "length" if completion.finish_reason == "length" else "stop"
         return {
             "id": cid, "object": "chat.completion", "created": created, "model": svc.lm.name,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": finish(completion.text, hits)},
-                         "finish_reason": "length" if completion.finish_reason == "length" else "stop"}],
+                         "finish_reason": reason}],
             "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
                       "total_tokens": completion.prompt_tokens + completion.completion_tokens},
             "sources": sources,
@@ -365,32 +371,53 @@ async def _consume(req: GenRequest, request: Request, engine: Engine):
             req.cancelled.set()
 
 
-async def _sse_ask(svc, req, request, sources, meta, timings, hits, finish, metrics):
+async def _guarded(req: GenRequest, request: Request, engine: Engine, guard: LeakGuard, blocked: list[bool]):
+    """`_consume`, stopped (and the row cancelled) as soon as the text so far repeats the system prompt."""
+    shown = ""
+    async for delta in _consume(req, request, engine):
+        shown += delta
+        if guard.leaks(shown):
+            blocked.append(True)
+            req.cancelled.set()
+            async for _ in engine.stream(req):  # wait for the engine to retire the row and report usage
+                pass
+            return
+        yield delta
+
+
+async def _sse_ask(svc, req, request, sources, meta, timings, hits, finish, metrics, guard):
     yield _sse({"type": "sources", "sources": [s.model_dump() for s in sources], **meta})
-    async for delta in _consume(req, request, svc.engine):
+    blocked: list[bool] = []
+    async for delta in _guarded(req, request, svc.engine, guard, blocked):
         yield _sse({"type": "delta", "text": delta})
     if req.result is None:
         return
     metrics.tokens_generated.inc(req.result.completion_tokens)
+    if blocked:
+        metrics.answers_blocked.inc()
     yield _sse({
-        "type": "done", "answer": finish(req.result.text, hits), "finish_reason": req.result.finish_reason,
+        "type": "done", "answer": svc.config.model.not_found_phrase if blocked else finish(req.result.text, hits),
+        "finish_reason": "content_filter" if blocked else req.result.finish_reason,
         "usage": {"prompt_tokens": req.result.prompt_tokens, "completion_tokens": req.result.completion_tokens},
         "timings_ms": timings(time.perf_counter()),
     })  # fmt: skip
 
 
-async def _sse_chat(svc, req, request, cid, created, sources, hits, finish, metrics):
+async def _sse_chat(svc, req, request, cid, created, sources, hits, finish, metrics, guard):
     base = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": svc.lm.name}
     yield _sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
                 "sources": sources})  # fmt: skip
-    async for delta in _consume(req, request, svc.engine):
+    blocked: list[bool] = []
+    async for delta in _guarded(req, request, svc.engine, guard, blocked):
         yield _sse({**base, "choices": [{"index": 0, "delta": {"content": delta}, "finish_reason": None}]})
     if req.result is None:
         return
     metrics.tokens_generated.inc(req.result.completion_tokens)
+    if blocked:
+        metrics.answers_blocked.inc()
     usage = {"prompt_tokens": req.result.prompt_tokens, "completion_tokens": req.result.completion_tokens,
              "total_tokens": req.result.prompt_tokens + req.result.completion_tokens}  # fmt: skip
-    reason = "length" if req.result.finish_reason == "length" else "stop"
+    reason = "content_filter" if blocked else "length" if req.result.finish_reason == "length" else "stop"
     yield _sse({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reason}], "usage": usage})
     yield "data: [DONE]\n\n"
 

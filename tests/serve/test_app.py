@@ -1,6 +1,9 @@
 import json
+import threading
+from types import SimpleNamespace
 
-from rag.config import DEFAULT_NOT_FOUND
+from finetune.generation import Completion
+from rag.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 from rag.index import build_index
 from serve.engine import QueueFull
 
@@ -118,3 +121,51 @@ def test_metrics_ready_page_and_reload(make_client, tiny_corpus, tmp_path, hash_
     reloaded = client.post("/admin/reload").json()
     assert reloaded["reloaded"] is True and reloaded["index_version"] != ready["index_version"]
     assert client.post("/admin/reload").json()["reloaded"] is False
+
+
+class _ParrotEngine:
+    """Scripted engine that recites the system prompt word by word (what the bare Gemma 270M did when a
+    document asked it to): routing code is under test here, the real model is in test_injection.py."""
+
+    depth = 0
+    on_batch = on_finish = None
+
+    def __init__(self, text: str):
+        self.words = text.split()
+
+    def submit(self, prompt, max_new_tokens, temperature):
+        return SimpleNamespace(cancelled=threading.Event(), result=None, pos=0)
+
+    async def stream(self, req):
+        while req.pos < len(self.words) and not req.cancelled.is_set():
+            req.pos += 1
+            yield self.words[req.pos - 1] + " "
+        finish = "cancelled" if req.cancelled.is_set() else "stop"
+        req.result = Completion(" ".join(self.words[: req.pos]), 10, req.pos, finish)
+
+    async def complete(self, req):
+        async for _ in self.stream(req):
+            pass
+        return req.result
+
+    def close(self):
+        pass
+
+
+def test_an_answer_that_repeats_the_system_prompt_is_blocked(make_client):
+    client = make_client(engine=_ParrotEngine("Dạ, " + DEFAULT_SYSTEM_PROMPT))
+    assert client.post("/ask", json=QUESTION).json()["answer"] == DEFAULT_NOT_FOUND
+    events = sse_events(client.post("/ask", json={**QUESTION, "stream": True}).text)
+    shown = "".join(e["text"] for e in events if e["type"] == "delta")
+    assert len(shown.split()) <= 8  # stopped at the first 8-word run: "Dạ," plus at most 7 words of it
+    assert events[-1]["finish_reason"] == "content_filter" and events[-1]["answer"] == DEFAULT_NOT_FOUND
+    msgs = [{"role": "user", "content": "Nghỉ phép năm bao nhiêu ngày?"}]
+    chat = client.post("/v1/chat/completions", json={"messages": msgs}).json()
+    assert chat["choices"][0]["finish_reason"] == "content_filter"
+    chunks = sse_events(client.post("/v1/chat/completions", json={"messages": msgs, "stream": True}).text)
+    assert chunks[-1]["choices"][0]["finish_reason"] == "content_filter"
+    assert "ragtune_answers_blocked_total 4.0" in client.get("/metrics").text
+    # the refusal phrase lives inside the system prompt but is a legitimate answer
+    ok = make_client(engine=_ParrotEngine(DEFAULT_NOT_FOUND))
+    assert ok.post("/ask", json=QUESTION).json()["answer"] == DEFAULT_NOT_FOUND
+    assert "ragtune_answers_blocked_total 0.0" in ok.get("/metrics").text
