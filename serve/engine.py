@@ -8,13 +8,15 @@ the longest answer in flight, and a finished or cancelled row leaves the batch a
 The cache stays left-aligned: every row's next token sits at the same cache position, shorter rows
 padded on the left and masked out. Merging pads the shorter side's keys/values on the left; rows
 leave with `batch_select_indices`; columns that only padding uses are cut so a busy server's cache
-does not grow without end. Models whose caches are not plain or sliding-window dynamic layers run
-one batch at a time (admission waits until the batch is empty).
+does not grow without end. The prompt start every request shares (chat template + system prompt) is
+prefilled once and its cache copied into each newcomer's. Models whose caches are not plain or
+sliding-window dynamic layers run one batch at a time and recompute every prompt in full.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import queue
 import threading
@@ -48,6 +50,9 @@ class GenRequest:
 
     def emit(self, kind: str, value) -> None:
         self.loop.call_soon_threadsafe(self.events.put_nowait, (kind, value))
+
+
+MIN_PREFIX = 16  # tokens; a shorter common start is not worth a cached prefix
 
 
 class _Row:
@@ -150,6 +155,11 @@ class Engine:
         self._mask: torch.Tensor | None = None  # 1 where a row has a real token, left-aligned
         self._next: list[int] = []  # each row's last sampled token, fed at the next step
         self._can_merge = True
+        # the shared prompt prefix (template + system prompt) and its KV cache, computed once
+        self._prefix_ids: list[int] | None = None
+        self._prefix_cache = None
+        self._last_ids: list[int] | None = None
+        self.prefix_hits = 0  # prompts that reused the cached prefix
         self.last_batch_size = 0
         self.on_batch = None  # optional callback(running rows), once per decoding step
         self.on_finish = None  # optional callback(finish_reason), once per request
@@ -233,31 +243,75 @@ class Engine:
                 r.emit("done", Completion("", 0, 0, "cancelled"))
         return live
 
+    def _shared_prefix(self, ids: list[list[int]]) -> int:
+        """Length of the cached prompt prefix these prompts start with (0: none), learning it when needed.
+
+        Every RAG prompt starts with the same template and system prompt. The prefix is the longest
+        common start of two prompts seen; a prompt that shares less (but at least MIN_PREFIX tokens)
+        shrinks it, so it converges on what all prompts share. Its KV cache is computed once.
+        """
+        if not self._can_merge:
+            return 0
+        known = self._prefix_ids if self._prefix_ids is not None else self._last_ids
+        if known is None and len(ids) == 1:
+            self._last_ids = ids[0]
+            return 0
+        group = ([known] if known is not None else []) + ids
+        shared = 0
+        limit = min(min(len(i) for i in ids) - 1, len(group[0]))  # every prompt keeps a token to prefill
+        while shared < limit and all(i[shared] == group[0][shared] for i in group[1:]):
+            shared += 1
+        if shared < MIN_PREFIX:
+            self._last_ids = ids[0]
+            return 0
+        if self._prefix_ids is None or shared != len(self._prefix_ids):
+            self._prefix_ids = group[0][:shared]
+            cache = DynamicCache(config=self.model.config)
+            self.model(input_ids=torch.tensor([self._prefix_ids], device=self.model.device), past_key_values=cache,
+                       use_cache=True, logits_to_keep=1)  # fmt: skip
+            if not mergeable(cache):
+                self._can_merge = False
+                return 0
+            self._prefix_cache = cache
+        self.prefix_hits += len(ids)
+        return shared
+
     @torch.inference_mode()
     def _prefill(self, reqs: list[GenRequest]) -> None:
+        """Prefill newcomers together (after the cached shared prefix, if any) and merge them into the batch."""
         tok = self.tokenizer
-        side, tok.padding_side = tok.padding_side, "left"
-        try:
-            inputs = tok([r.prompt for r in reqs], return_tensors="pt", padding=True, add_special_tokens=False)
-        finally:
-            tok.padding_side = side
-        mask = inputs["attention_mask"].to(self.model.device)
-        cache = DynamicCache(config=self.model.config)
+        ids = [tok(r.prompt, add_special_tokens=False)["input_ids"] for r in reqs]
+        shared = self._shared_prefix(ids)
+        if shared:
+            cache = copy.deepcopy(self._prefix_cache)
+            cache.batch_repeat_interleave(len(reqs))
+        else:
+            cache = DynamicCache(config=self.model.config)
+        device = self.model.device
+        width = max(len(i) for i in ids) - shared
+        suffix = torch.full((len(reqs), width), tok.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(reqs), shared + width), dtype=torch.long)
+        for row, i in enumerate(ids):
+            suffix[row, width - (len(i) - shared) :] = torch.tensor(i[shared:])
+            mask[row, :shared] = 1
+            mask[row, shared + width - (len(i) - shared) :] = 1
+        mask = mask.to(device)
         out = self.model(
-            input_ids=inputs["input_ids"].to(self.model.device),
+            input_ids=suffix.to(device),
             attention_mask=mask,
-            position_ids=(mask.cumsum(dim=1) - 1).clamp(min=0),
+            position_ids=(mask.cumsum(dim=1) - 1).clamp(min=0)[:, shared:],
             past_key_values=cache,
+            cache_position=torch.arange(shared, shared + width, device=device),
             use_cache=True,
             logits_to_keep=1,
         )
-        rows = [_Row(r, int(n)) for r, n in zip(reqs, mask.sum(dim=1).tolist(), strict=True)]
+        rows = [_Row(r, len(i)) for r, i in zip(reqs, ids, strict=True)]
         first = sample(out.logits[:, -1], [r.temperature for r in reqs])
         if self._rows:
-            self._cache, self._mask = merge_caches(self._cache, self._mask, out.past_key_values, mask)
+            self._cache, self._mask = merge_caches(self._cache, self._mask, cache, mask)
         else:
-            self._cache, self._mask = out.past_key_values, mask
-            self._can_merge = mergeable(self._cache)
+            self._cache, self._mask = cache, mask
+            self._can_merge = self._can_merge and mergeable(self._cache)
         self._rows += rows
         self._next += first
         for row, token in zip(rows, first, strict=True):

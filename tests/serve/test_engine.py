@@ -33,11 +33,13 @@ def staggered(engine: Engine, prompts: list[str], n: int, after_deltas: int) -> 
 
             async def consume(req=req, seen=seen):
                 count = 0
-                async for _ in engine.stream(req):
-                    count += 1
-                    if count >= after_deltas:
-                        seen.set()
-                seen.set()
+                try:
+                    async for _ in engine.stream(req):
+                        count += 1
+                        if count >= after_deltas:
+                            seen.set()
+                finally:
+                    seen.set()  # also when the engine reports an error: the test fails instead of hanging
                 return req.result
 
             tasks.append(asyncio.create_task(consume()))
@@ -141,3 +143,18 @@ def test_sampling_is_per_row():
     draws = {tuple(sample(logits, [0.0, 50.0, 0.0])) for _ in range(40)}
     assert all(d[0] == 1 and d[2] == 0 for d in draws)  # greedy rows never move
     assert len({d[1] for d in draws}) > 1  # the hot row samples
+
+
+@pytest.mark.parametrize("which", ["llama", "sliding"])
+def test_a_shared_prompt_prefix_is_computed_once_and_changes_nothing(which, tiny_lm, sliding_lm, tiny_tokenizer):
+    model, tok = (tiny_lm.model, tiny_lm.tokenizer) if which == "llama" else (sliding_lm, tiny_tokenizer)
+    system = "<bos><start_of_turn>user\nBạn là trợ lý nội bộ của công ty. Trả lời lịch sự, ngắn gọn, có nguồn.\n\n"
+    prompts = [system + p.split("user\n", 1)[1] for p in PROMPTS] * 2
+    engine = Engine(model, tok, [], max_batch=8, batch_window_ms=0)
+    try:
+        results = staggered(engine, prompts, 12, after_deltas=3)
+    finally:
+        engine.close()
+    assert engine.prefix_hits >= len(prompts) - 1  # all but the first prompt (nothing to compare it with yet)
+    assert len(engine._prefix_ids) >= len(tok(system, add_special_tokens=False)["input_ids"]) - 1
+    assert [r.text for r in results] == [solo_greedy(model, tok, p, 12) for p in prompts]
