@@ -24,13 +24,14 @@ from finetune.data import (
     IGNORE_INDEX,
     DataError,
     DataReport,
+    EvalDataError,
     leaked_questions,
     read_examples,
+    read_questions,
     render_trained,
     split,
     tokenize_all,
 )
-from finetune.evaluate import EvalDataError, read_questions
 from finetune.generation import generate_batch
 from finetune.lora import (
     ADAPTER_RECORD,

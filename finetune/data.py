@@ -252,3 +252,41 @@ def split(rows: list, val_fraction: float, seed: int) -> tuple[list, list]:
     val = [rows[i] for i in order[:n_val]]
     train = [rows[i] for i in order[n_val:]]
     return train, val
+
+
+# --- the held-out eval set (read by evaluation and by the training leakage check) ---------------
+
+
+class EvalDataError(ValueError):
+    """The eval set is unusable; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    reference: str
+    sources: tuple[str, ...]
+    answerable: bool
+
+
+def read_questions(path: Path) -> list[Question]:
+    if not path.is_file():
+        raise EvalDataError(f"{path}: eval set not found; set eval.questions or EVAL=path")
+    out = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise EvalDataError(f"{where}: invalid JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise EvalDataError(f"{where}: a row must be a JSON object")
+        for key, kind in (("question", str), ("reference", str), ("sources", list), ("answerable", bool)):
+            if not isinstance(row.get(key), kind):
+                raise EvalDataError(f"{where}: field '{key}' is missing or not a {kind.__name__}")
+        out.append(Question(row["question"], row["reference"], tuple(row["sources"]), row["answerable"]))
+    if not out:
+        raise EvalDataError(f"{path}: no questions")
+    return out

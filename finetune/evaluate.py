@@ -13,12 +13,12 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from finetune import metrics as M
+from finetune.data import EvalDataError, Question, read_questions
 from finetune.generation import generate_batch
 from finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
 from finetune.models import ModelNotFound, inference_dtype, load_generator, pick_device
@@ -35,41 +35,6 @@ METRICS = (
     "refusal_accuracy", "refusal_recall", "answer_rate", "language_adherence", "faithfulness",
     "completion_tokens", "latency_s",
 )  # fmt: skip
-
-
-class EvalDataError(ValueError):
-    """The eval set is unusable; the message names the file and line."""
-
-
-@dataclass(frozen=True)
-class Question:
-    question: str
-    reference: str
-    sources: tuple[str, ...]
-    answerable: bool
-
-
-def read_questions(path: Path) -> list[Question]:
-    if not path.is_file():
-        raise EvalDataError(f"{path}: eval set not found; set eval.questions or EVAL=path")
-    out = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise EvalDataError(f"{where}: invalid JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise EvalDataError(f"{where}: a row must be a JSON object")
-        for key, kind in (("question", str), ("reference", str), ("sources", list), ("answerable", bool)):
-            if not isinstance(row.get(key), kind):
-                raise EvalDataError(f"{where}: field '{key}' is missing or not a {kind.__name__}")
-        out.append(Question(row["question"], row["reference"], tuple(row["sources"]), row["answerable"]))
-    if not out:
-        raise EvalDataError(f"{path}: no questions")
-    return out
 
 
 def score_answer(q: Question, answer: str, source_ids: list[str], context: str, not_found: str) -> dict[str, float]:

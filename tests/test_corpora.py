@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from finetune.data import DataReport, read_examples
-from finetune.evaluate import read_questions
+from finetune.data import DataReport, read_examples, read_questions
 from rag.config import DEFAULT_NOT_FOUND
 from rag.documents import LoadReport, load_corpus
 
