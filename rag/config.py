@@ -87,7 +87,7 @@ class FinetuneSection(_Section):
     merged_dir: Path = Field(Path("artifacts/merged"), description="base + adapter merged, for serving")
     max_seq_tokens: int = Field(1024, gt=16, description="rows longer than this after templating are dropped")
     epochs: float = Field(1.0, gt=0, description="passes over the training rows")
-    max_steps: int = Field(48, ge=0, description="optimizer-step cap (0 = none); keeps the CPU default under 15 min")
+    max_steps: int = Field(40, ge=0, description="optimizer-step cap (0 = none); keeps the CPU default under 15 min")
     batch_size: int = Field(4, ge=1, description="rows per device step")
     grad_accum: int = Field(1, ge=1, description="steps accumulated per optimizer update")
     learning_rate: float = Field(1e-3, gt=0, description="high for a short LoRA run on a small model; 2e-4 for long runs")

@@ -166,6 +166,6 @@ def tiny_embedder_dir(tmp_path_factory) -> Path:
                         num_attention_heads=2, intermediate_size=64, max_position_embeddings=512)  # fmt: skip
     BertModel(config).save_pretrained(raw)
     transformer = Transformer(str(raw), max_seq_length=256)
-    model = SentenceTransformer(modules=[transformer, Pooling(transformer.get_word_embedding_dimension(), "mean")])
+    model = SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension(), "mean")])
     model.save(str(path / "st"))
     return path / "st"
