@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from rag.hardware import native_bf16
+from rag.hardware import precision_dtype
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +94,11 @@ def pick_dtype(device: str) -> torch.dtype:
 def inference_dtype(device: str, setting: str = "auto") -> torch.dtype:
     """model.inference_dtype -> the dtype serving and evaluation load the generator in.
 
-    auto: the GPU's half type; bf16 on a CPU with native bf16 (AVX512-BF16/AMX), where prompt
-    processing runs ~2x faster than fp32 and Gemma (trained in bf16) gives the same greedy text
-    (bench/generation_speed.py); fp32 elsewhere. Training on CPU always uses fp32 (pick_dtype).
+    auto picks bf16 on a CPU with native bf16, where prompt processing runs ~2x faster than fp32 and
+    Gemma (trained in bf16) gives the same greedy text (bench/generation_speed.py). Training on CPU
+    always uses fp32 (pick_dtype).
     """
-    if setting == "auto":
-        if device.startswith("cuda"):
-            return pick_dtype(device)
-        return torch.bfloat16 if native_bf16(device) else torch.float32
-    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[setting]
+    return precision_dtype(setting, device)
 
 
 def _package_files(spec: PackagedGGUF) -> list[Path]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rag.hardware import native_bf16
+from rag.hardware import precision_dtype
 
 PACKAGED_EMBEDDERS = {
     # name -> (package, folder inside it, how to install)
@@ -34,13 +34,6 @@ def resolve_embedder(ref: str) -> str:
         return str(Path(next(iter(spec.submodule_search_locations))) / sub)
     path = Path(ref).expanduser()
     return str(path) if path.is_dir() else ref
-
-
-def compute_dtype(precision: str, device: str) -> torch.dtype:
-    """model.embedder_precision -> the autocast dtype (float32 means no autocast)."""
-    if precision == "auto":
-        return torch.bfloat16 if native_bf16(device) else torch.float32
-    return {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
 
 
 AUTOCAST_MIN_TEXTS = 8  # fewer texts (queries) are embedded in fp32
@@ -84,7 +77,7 @@ def load_embedder(ref: str, device: str = "cpu", precision: str = "auto") -> Emb
             f"model.embedder={ref!r} could not be loaded ({str(e).splitlines()[0]}). Set model.embedder to "
             f"{', '.join(PACKAGED_EMBEDDERS)}, a local sentence-transformers folder, or a hub id (needs a network)"
         ) from None
-    return Embedder(model, compute_dtype(precision, device))
+    return Embedder(model, precision_dtype(precision, device))
 
 
 def embed(model, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:

@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from rag import store
 from rag.chunking import Chunk, chunk_document, make_splitter
@@ -140,7 +139,7 @@ def build_index(
     staging = store.new_staging_dir(output_dir)
     config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs),
               "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat-fp16",
-              "embed_dtype": str(getattr(model, "dtype", torch.float32)).removeprefix("torch.")}  # fmt: skip
+              "embed_dtype": str(getattr(model, "dtype", "float32")).removeprefix("torch.")}  # fmt: skip
     store.write_version(staging, config, chunks, vectors, manifest, hnsw_above)
     summary.version = store.publish(output_dir, staging)
     summary.chunks = len(chunks)

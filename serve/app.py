@@ -225,13 +225,14 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
         finally:
             watcher.cancel()
 
-    def finish(text: str, hits: list[Hit]) -> str:
+    def finish(text: str, hits: list[Hit]) -> tuple[str, bool]:
+        """The answer as sent, and whether the guard blocked it."""
         if guard.leaks(text):
             metrics.answers_blocked.inc()
-            return cfg.model.not_found_phrase
+            return cfg.model.not_found_phrase, True
         text, removed = clean_citations(text, len(hits))
         metrics.citations_removed.inc(removed)
-        return text
+        return text, False
 
     @router.get("/health")
     async def health():
@@ -283,7 +284,7 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
                                      media_type="text/event-stream")  # fmt: skip
         metrics.tokens_generated.inc(completion.completion_tokens)
         return AskResponse(
-            answer=finish(completion.text, hits), sources=sources, **meta,
+            answer=finish(completion.text, hits)[0], sources=sources, **meta,
             usage={"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens},
             timings_ms=timings(time.perf_counter()),
         )  # fmt: skip
@@ -341,10 +342,11 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
         else:
             completion = await run_to_end(svc, svc.engine.submit(prompt, max_tokens, temperature), request)
         metrics.tokens_generated.inc(completion.completion_tokens)
-        reason = "content_filter" if guard.leaks(completion.text) else "length" if completion.finish_reason == "length" else "stop"
+        answer, blocked = finish(completion.text, hits)
+        reason = "content_filter" if blocked else "length" if completion.finish_reason == "length" else "stop"
         return {
             "id": cid, "object": "chat.completion", "created": created, "model": svc.lm.name,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": finish(completion.text, hits)},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
                          "finish_reason": reason}],
             "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
                       "total_tokens": completion.prompt_tokens + completion.completion_tokens},
@@ -396,7 +398,7 @@ async def _sse_ask(svc, req, request, sources, meta, timings, hits, finish, metr
     if blocked:
         metrics.answers_blocked.inc()
     yield _sse({
-        "type": "done", "answer": svc.config.model.not_found_phrase if blocked else finish(req.result.text, hits),
+        "type": "done", "answer": svc.config.model.not_found_phrase if blocked else finish(req.result.text, hits)[0],
         "finish_reason": "content_filter" if blocked else req.result.finish_reason,
         "usage": {"prompt_tokens": req.result.prompt_tokens, "completion_tokens": req.result.completion_tokens},
         "timings_ms": timings(time.perf_counter()),

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from rag.embedder import Embedder, compute_dtype, embed, load_embedder
-from rag.hardware import native_bf16
+from rag.embedder import Embedder, embed, load_embedder
+from rag.hardware import native_bf16, precision_dtype
 
 TEXTS = [
     "Nhân viên chính thức được nghỉ phép năm 12 ngày làm việc.",
@@ -16,11 +16,11 @@ TEXTS = [
 
 
 def test_precision_setting_picks_the_autocast_dtype():
-    assert compute_dtype("fp32", "cpu") == torch.float32
-    assert compute_dtype("bf16", "cpu") == torch.bfloat16
-    assert compute_dtype("auto", "cpu") == (torch.bfloat16 if native_bf16("cpu") else torch.float32)
+    assert precision_dtype("fp32", "cpu") == torch.float32
+    assert precision_dtype("bf16", "cpu") == torch.bfloat16
+    assert precision_dtype("auto", "cpu") == (torch.bfloat16 if native_bf16("cpu") else torch.float32)
     with pytest.raises(KeyError):
-        compute_dtype("int4", "cpu")
+        precision_dtype("int4", "cpu")
 
 
 def test_loaded_embedder_keeps_the_models_interface(tiny_embedder_dir):
