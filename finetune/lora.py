@@ -19,48 +19,46 @@ ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: wh
 
 
 def pad_collate(pad_token_id: int):
-    """Left-pads a batch to its longest row, so every row's answer ends at the right edge.
+    """Right-pads a batch to its longest row, with no attention mask.
 
-    Position ids restart at 0 on each row's first real token; padding is masked out of attention
-    and loss. With the answers right-aligned, the LM head is needed only for the last few positions.
+    Causal attention already keeps every real token from seeing the padding after it, so the model
+    needs no padding mask: attention takes its causal fast path (no mask tensor, grouped-query heads
+    not repeated), and positions are the default 0..n-1. Padding is never trained (labels -100) and
+    never reaches the LM head (`supervised_loss`).
     """
 
     def collate(rows: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
         width = max(len(r["input_ids"]) for r in rows)
         ids = torch.full((len(rows), width), pad_token_id, dtype=torch.long)
         labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
         for i, r in enumerate(rows):
             n = len(r["input_ids"])
-            ids[i, width - n :] = torch.tensor(r["input_ids"])
-            labels[i, width - n :] = torch.tensor(r["labels"])
-            mask[i, width - n :] = 1
-        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
-        return {"input_ids": ids, "attention_mask": mask, "position_ids": positions, "labels": labels}
+            ids[i, :n] = torch.tensor(r["input_ids"])
+            labels[i, :n] = torch.tensor(r["labels"])
+        return {"input_ids": ids, "labels": labels}
 
     return collate
 
 
 def supervised_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Causal-LM cross-entropy with the LM head applied only to the trailing positions that are trained.
+    """Causal-LM cross-entropy with the LM head applied only at the positions whose next token is trained.
 
     Gemma's 262k-token head costs more than the whole transformer body per position, and prompts
-    and retrieved context (most of each row) need no logits at all. The call goes through the
-    model's own forward (`logits_to_keep`), so DDP and PEFT wrappers see a normal forward pass.
+    and retrieved context (most of each row) need no logits at all. A boolean `logits_to_keep`
+    makes the model's own forward return logits for exactly those positions, flattened to
+    (trained tokens, vocab), so DDP and PEFT wrappers still see a normal forward pass.
     """
     labels = batch["labels"]
-    trained = (labels != IGNORE_INDEX).any(dim=0).nonzero()
-    width = labels.shape[1]
-    keep = width - int(trained[0]) + 1 if len(trained) else 2  # +1: the logit before the first trained token
-    logits = model(
-        input_ids=batch["input_ids"],
-        attention_mask=batch["attention_mask"],
-        position_ids=batch["position_ids"],
-        logits_to_keep=keep,
-        use_cache=False,
-    ).logits
-    targets = labels[:, width - keep + 1 :]
-    return F.cross_entropy(logits[:, :-1].float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE_INDEX)
+    targets = labels[:, 1:]
+    trained = targets != IGNORE_INDEX
+    keep = torch.zeros_like(labels, dtype=torch.bool)
+    keep[:, :-1] = trained  # position t predicts token t + 1
+    logits = model(input_ids=batch["input_ids"], logits_to_keep=keep, use_cache=False).logits
+    if logits.dim() != 2:
+        raise RuntimeError("supervised_loss needs a transformers version whose models accept a boolean logits_to_keep (>= 5.23)")
+    if not len(logits):  # nothing trained in this batch: a zero loss that still reaches every weight
+        return logits.sum()
+    return F.cross_entropy(logits.float(), targets[trained])
 
 
 class SupervisedTrainer(Trainer):

@@ -83,6 +83,18 @@ def tiny_model(tiny_tokenizer):
     return build_tiny_model(len(tiny_tokenizer))
 
 
+@pytest.fixture
+def sliding_lm(tiny_tokenizer):
+    """A 2-layer random Gemma 3 with a sliding window of 8 on one layer: prompts are longer than the window."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(vocab_size=len(tiny_tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=8,
+                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=512)  # fmt: skip
+    return Gemma3ForCausalLM(config).eval()
+
+
 @pytest.fixture(scope="session")
 def tiny_tokenizer():
     return build_tiny_tokenizer()

@@ -1,3 +1,4 @@
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -5,13 +6,15 @@ from finetune.data import IGNORE_INDEX, Example, tokenize_example
 from finetune.lora import pad_collate, supervised_loss
 
 
-def test_head_only_loss_on_left_padded_batch_equals_full_loss_row_by_row(tiny_tokenizer, tiny_model):
+@pytest.mark.parametrize("lm", ["tiny_model", "sliding_lm"])  # Llama; Gemma 3 with rows longer than its window
+def test_head_only_loss_on_padded_batch_equals_full_loss_row_by_row(lm, tiny_tokenizer, request):
+    tiny_model = request.getfixturevalue(lm)
     rows = [
         tokenize_example(tiny_tokenizer, Example("Giờ làm việc?", "Từ 8 giờ 30 [1]."), "SYS"),
         tokenize_example(tiny_tokenizer, Example("Nghỉ phép năm bao nhiêu ngày theo quy định?", "14 ngày."), "SYS"),
     ]
     batch = pad_collate(tiny_tokenizer.pad_token_id)(rows)
-    assert batch["attention_mask"][0, 0] == 0 or batch["attention_mask"][1, 0] == 0  # left padding
+    assert (batch["input_ids"][:, -1] == tiny_tokenizer.pad_token_id).any()  # the shorter row is padded
     fast = supervised_loss(tiny_model, batch)
     losses, count = 0.0, 0
     for r in rows:  # reference: each row alone, full logits, standard shift

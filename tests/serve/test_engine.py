@@ -49,18 +49,6 @@ def staggered(engine: Engine, prompts: list[str], n: int, after_deltas: int) -> 
     return asyncio.run(scenario())
 
 
-@pytest.fixture
-def sliding_lm(tiny_tokenizer):
-    """A 2-layer random Gemma 3 with a sliding window of 8 on one layer: prompts are longer than the window."""
-    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
-
-    torch.manual_seed(0)
-    config = Gemma3TextConfig(vocab_size=len(tiny_tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                              num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=8,
-                              layer_types=["sliding_attention", "full_attention"], max_position_embeddings=512)  # fmt: skip
-    return Gemma3ForCausalLM(config).eval()
-
-
 def test_concurrent_requests_are_batched_and_match_single_runs(tiny_lm):
     engine = Engine(tiny_lm.model, tiny_lm.tokenizer, tiny_lm.stop_ids, max_batch=8, batch_window_ms=200)
     sizes = []
