@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -28,6 +25,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from serve.launch import running_server  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -98,33 +98,17 @@ def main() -> None:
     args = parser.parse_args()
     rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
     questions = [r["question"] for r in rows[: args.questions]]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "serve", f"serve.port={port}", "serve.reload_poll_s=0"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)
+    with running_server(["serve.reload_poll_s=0"], timeout_s=600) as (base, proc):
         one(base, "khởi động", 4)  # warm-up
         out = {"model": httpx.get(f"{base}/ready").json()["model"], "questions": len(questions), "max_tokens": args.max_tokens}
-        for clients in (int(c) for c in args.levels.split(",")):
-            out[f"clients_{clients}"] = level(base, questions, clients, args.max_tokens)
         levels = [int(c) for c in args.levels.split(",")]
+        for clients in levels:
+            out[f"clients_{clients}"] = level(base, questions, clients, args.max_tokens)
         if len(levels) > 1:
             out["throughput_ratio_max_vs_1"] = round(
                 out[f"clients_{levels[-1]}"]["answers_per_s"] / max(out[f"clients_{levels[0]}"]["answers_per_s"], 1e-9), 2
             )
         out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -1,13 +1,5 @@
 """A real app on the tiny model: real engine, real retriever (hash embedder), no network."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,8 +10,8 @@ from rag.prompt import stop_token_ids
 from rag.retrieve import Retriever
 from serve.app import Services, create_app
 from serve.generator import LoadedModel
+from serve.launch import ServerDidNotStart, running_server
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "live-test-key"
 
 
@@ -49,39 +41,21 @@ def make_client(tiny_lm, tiny_corpus, tmp_path, hash_embedder):
         c.__exit__(None, None, None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tiny_model_dir, tiny_embedder_dir, tiny_corpus, tmp_path):
     from sentence_transformers import SentenceTransformer
 
     embedder = SentenceTransformer(str(tiny_embedder_dir), device="cpu")
     build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8, embedder=embedder)
-    port = free_port()
     overrides = [
         f"model.generator={tiny_model_dir}", f"model.embedder={tiny_embedder_dir}", f"model.models_dir={tmp_path}/models",
         f"index.output_dir={tmp_path}/index", f"finetune.output_dir={tmp_path}/none", f"finetune.merged_dir={tmp_path}/none2",
-        f"serve.port={port}", "serve.reload_poll_s=0.3", f"serve.api_keys=[{KEY}]",
+        "serve.reload_poll_s=0.3", f"serve.api_keys=[{KEY}]",
     ]  # fmt: skip
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "serve", "--config", str(tmp_path / "none.yaml"), *overrides],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    with open(tmp_path / "server.log", "w") as log:
         try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
-    yield {"base": base, "tmp": tmp_path, "corpus": tiny_corpus, "embedder": embedder, "embedder_dir": tiny_embedder_dir, "key": KEY}
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+            with running_server(overrides, config=str(tmp_path / "none.yaml"), wait_for="/health", log=log, timeout_s=60) as (base, _):
+                yield {"base": base, "tmp": tmp_path, "corpus": tiny_corpus, "embedder": embedder,
+                       "embedder_dir": tiny_embedder_dir, "key": KEY}  # fmt: skip
+        except ServerDidNotStart as e:
+            pytest.fail(f"{e}:\n" + (tmp_path / "server.log").read_text())

@@ -1,0 +1,59 @@
+"""Run `python -m serve` as a child process on a free loopback port: for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class ServerDidNotStart(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(overrides: list[str], *, config: str = "config.yaml", wait_for: str = "/ready", log=subprocess.DEVNULL,
+                   timeout_s: float = 300) -> Iterator[tuple[str, subprocess.Popen]]:  # fmt: skip
+    """(base URL, process) of a server started with these config overrides, once `wait_for` answers 200.
+
+    Raises ServerDidNotStart when the process exits or `timeout_s` passes first; the server is
+    terminated when the block ends.
+    """
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "serve", "--config", config, f"serve.port={port}", *overrides],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if httpx.get(base + wait_for, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise ServerDidNotStart(f"the server {'exited' if proc.poll() is not None else 'did not answer'} {wait_for}")
+            time.sleep(0.3)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
