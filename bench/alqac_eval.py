@@ -26,8 +26,9 @@ from peft import PeftModel  # noqa: E402
 
 from finetune.generation import generate_batch  # noqa: E402
 from finetune.metrics import is_refusal  # noqa: E402
-from finetune.models import inference_dtype, load_generator, pick_device  # noqa: E402
+from finetune.models import load_generator, pick_device  # noqa: E402
 from rag.config import load_config  # noqa: E402
+from rag.hardware import precision_dtype  # noqa: E402
 from rag.prompt import build_messages, render_prompt, stop_token_ids  # noqa: E402
 from rag.retrieve import build_retriever  # noqa: E402
 
@@ -74,7 +75,7 @@ def main() -> None:
     hits = [retriever.search(r["text"], args.k, doc_prefix="laws/") for r in rows]
     recall = sum(any(gold_hit(h, a) for h in hs for a in r["relevant_articles"]) for r, hs in zip(rows, hits, strict=True)) / len(rows)
 
-    base, tok = load_generator(cfg.model.generator, cfg.model.models_dir, cfg.model.device, dtype=inference_dtype(pick_device(cfg.model.device), cfg.model.inference_dtype))
+    base, tok = load_generator(cfg.model.generator, cfg.model.models_dir, cfg.model.device, dtype=precision_dtype(cfg.model.inference_dtype, pick_device(cfg.model.device)))
     model = PeftModel.from_pretrained(base, cfg.finetune.output_dir).eval()
     prompts = [
         render_prompt(tok, build_messages(ask_text(r), [h.passage() for h in hs], (), cfg.model.system_prompt))

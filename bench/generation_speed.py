@@ -19,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from finetune.models import inference_dtype, load_generator, pick_device  # noqa: E402
+from finetune.models import load_generator, pick_device  # noqa: E402
 from rag.config import load_config  # noqa: E402
+from rag.hardware import precision_dtype  # noqa: E402
 from rag.prompt import build_messages, render_prompt  # noqa: E402
 
 
@@ -54,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     cfg = load_config("config.yaml", args.overrides)
     device = pick_device(cfg.model.device)
-    chosen = inference_dtype(device, cfg.model.inference_dtype)
+    chosen = precision_dtype(cfg.model.inference_dtype, device)
     out: dict = {"model": cfg.model.generator, "device": device, "inference_dtype": str(chosen).removeprefix("torch.")}
     for dtype in dict.fromkeys([chosen, torch.float32]):  # the configured dtype, and fp32 as its peer
         began = time.perf_counter()

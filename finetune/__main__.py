@@ -43,8 +43,9 @@ from finetune.lora import (
     write_json,
 )
 from finetune.metrics import rouge_l
-from finetune.models import ModelNotFound, inference_dtype, load_generator, pick_device
+from finetune.models import ModelNotFound, load_generator, pick_device
 from rag.config import ConfigError, config_to_dict, load_config
+from rag.hardware import precision_dtype
 from rag.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids
 
 log = logging.getLogger("finetune")
@@ -244,7 +245,7 @@ def run(args) -> int:
     peft_model.eval()
     stops = stop_token_ids(tokenizer)
     if ft.compare_rows and val_rows:
-        dtype = inference_dtype(device, mc.inference_dtype)
+        dtype = precision_dtype(mc.inference_dtype, device)
         train_report["comparison"] = compare_on_validation(peft_model, tokenizer, val_rows[: ft.compare_rows], stops, dtype)
     write_json(staging / "train_report.json", train_report)
     loss_chart(trainer.state.log_history, staging / "loss.png")

@@ -21,8 +21,9 @@ from finetune import metrics as M
 from finetune.data import EvalDataError, Question, read_questions
 from finetune.generation import generate_batch
 from finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
-from finetune.models import ModelNotFound, inference_dtype, load_generator, pick_device
+from finetune.models import ModelNotFound, load_generator, pick_device
 from rag.config import ConfigError, config_to_dict, load_config
+from rag.hardware import precision_dtype
 from rag.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
 from rag.retrieve import build_retriever
 from rag.store import IndexMismatch, IndexNotFound
@@ -157,7 +158,7 @@ def run(cfg, embedder=None) -> int:
     if not (adapter_dir / ADAPTER_RECORD).exists():
         raise ModelNotFound(f"no adapter at {adapter_dir}; run `make finetune` first (finetune.output_dir)")
     retriever = build_retriever(cfg, embedder=embedder)
-    base, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, dtype=inference_dtype(pick_device(mc.device), mc.inference_dtype))
+    base, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, dtype=precision_dtype(mc.inference_dtype, pick_device(mc.device)))
     record = json.loads((adapter_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
     check_prompt_format(record["prompt_format"], tokenizer, mc.system_prompt)
     from peft import PeftModel

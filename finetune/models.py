@@ -19,8 +19,6 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from rag.hardware import precision_dtype
-
 log = logging.getLogger(__name__)
 
 # Gemma's standard turn template; a system message is folded into the first user turn, as Gemma does.
@@ -89,16 +87,6 @@ def pick_dtype(device: str) -> torch.dtype:
     if device.startswith("cuda"):
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float32
-
-
-def inference_dtype(device: str, setting: str = "auto") -> torch.dtype:
-    """model.inference_dtype -> the dtype serving and evaluation load the generator in.
-
-    auto picks bf16 on a CPU with native bf16, where prompt processing runs ~2x faster than fp32 and
-    Gemma (trained in bf16) gives the same greedy text (bench/generation_speed.py). Training on CPU
-    always uses fp32 (pick_dtype).
-    """
-    return precision_dtype(setting, device)
 
 
 def _package_files(spec: PackagedGGUF) -> list[Path]:

@@ -225,14 +225,18 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
         finally:
             watcher.cancel()
 
+    def cite(text: str, hits: list[Hit]) -> str:
+        """The answer with citation markers that point nowhere removed (and counted)."""
+        text, removed = clean_citations(text, len(hits))
+        metrics.citations_removed.inc(removed)
+        return text
+
     def finish(text: str, hits: list[Hit]) -> tuple[str, bool]:
-        """The answer as sent, and whether the guard blocked it."""
+        """A whole answer as sent, and whether the guard blocked it (streams are guarded as they go: `_guarded`)."""
         if guard.leaks(text):
             metrics.answers_blocked.inc()
             return cfg.model.not_found_phrase, True
-        text, removed = clean_citations(text, len(hits))
-        metrics.citations_removed.inc(removed)
-        return text, False
+        return cite(text, hits), False
 
     @router.get("/health")
     async def health():
@@ -280,7 +284,7 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
             completion = await run_to_end(svc, svc.engine.submit(prompt, max_tokens, temperature), request)
         else:
             req = svc.engine.submit(prompt, max_tokens, temperature)
-            return StreamingResponse(_sse_ask(svc, req, request, sources, meta, timings, hits, finish, metrics, guard),
+            return StreamingResponse(_sse_ask(svc, req, request, sources, meta, timings, hits, cite, metrics, guard),
                                      media_type="text/event-stream")  # fmt: skip
         metrics.tokens_generated.inc(completion.completion_tokens)
         return AskResponse(
@@ -335,7 +339,7 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
         cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if body.stream and not gate:
             req = svc.engine.submit(prompt, max_tokens, temperature)
-            return StreamingResponse(_sse_chat(svc, req, request, cid, created, sources, hits, finish, metrics, guard),
+            return StreamingResponse(_sse_chat(svc, req, request, cid, created, sources, metrics, guard),
                                      media_type="text/event-stream")  # fmt: skip
         if gate:
             completion = Completion(cfg.model.not_found_phrase, 0, 0, "stop")
@@ -373,13 +377,13 @@ async def _consume(req: GenRequest, request: Request, engine: Engine):
             req.cancelled.set()
 
 
-async def _guarded(req: GenRequest, request: Request, engine: Engine, guard: LeakGuard, blocked: list[bool]):
-    """`_consume`, stopped (and the row cancelled) as soon as the text so far repeats the system prompt."""
-    shown = ""
+async def _guarded(req: GenRequest, request: Request, engine: Engine, guard: LeakGuard, metrics: Metrics, blocked: list[bool]):
+    """`_consume`, stopped as soon as the text so far repeats the system prompt: row cancelled, block counted."""
+    watch = guard.watch()
     async for delta in _consume(req, request, engine):
-        shown += delta
-        if guard.leaks(shown):
+        if watch.feed(delta):
             blocked.append(True)
+            metrics.answers_blocked.inc()
             req.cancelled.set()
             async for _ in engine.stream(req):  # wait for the engine to retire the row and report usage
                 pass
@@ -387,36 +391,32 @@ async def _guarded(req: GenRequest, request: Request, engine: Engine, guard: Lea
         yield delta
 
 
-async def _sse_ask(svc, req, request, sources, meta, timings, hits, finish, metrics, guard):
+async def _sse_ask(svc, req, request, sources, meta, timings, hits, cite, metrics, guard):
     yield _sse({"type": "sources", "sources": [s.model_dump() for s in sources], **meta})
     blocked: list[bool] = []
-    async for delta in _guarded(req, request, svc.engine, guard, blocked):
+    async for delta in _guarded(req, request, svc.engine, guard, metrics, blocked):
         yield _sse({"type": "delta", "text": delta})
     if req.result is None:
         return
     metrics.tokens_generated.inc(req.result.completion_tokens)
-    if blocked:
-        metrics.answers_blocked.inc()
     yield _sse({
-        "type": "done", "answer": svc.config.model.not_found_phrase if blocked else finish(req.result.text, hits)[0],
+        "type": "done", "answer": svc.config.model.not_found_phrase if blocked else cite(req.result.text, hits),
         "finish_reason": "content_filter" if blocked else req.result.finish_reason,
         "usage": {"prompt_tokens": req.result.prompt_tokens, "completion_tokens": req.result.completion_tokens},
         "timings_ms": timings(time.perf_counter()),
     })  # fmt: skip
 
 
-async def _sse_chat(svc, req, request, cid, created, sources, hits, finish, metrics, guard):
+async def _sse_chat(svc, req, request, cid, created, sources, metrics, guard):
     base = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": svc.lm.name}
     yield _sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
                 "sources": sources})  # fmt: skip
     blocked: list[bool] = []
-    async for delta in _guarded(req, request, svc.engine, guard, blocked):
+    async for delta in _guarded(req, request, svc.engine, guard, metrics, blocked):
         yield _sse({**base, "choices": [{"index": 0, "delta": {"content": delta}, "finish_reason": None}]})
     if req.result is None:
         return
     metrics.tokens_generated.inc(req.result.completion_tokens)
-    if blocked:
-        metrics.answers_blocked.inc()
     usage = {"prompt_tokens": req.result.prompt_tokens, "completion_tokens": req.result.completion_tokens,
              "total_tokens": req.result.prompt_tokens + req.result.completion_tokens}  # fmt: skip
     reason = "content_filter" if blocked else "length" if req.result.finish_reason == "length" else "stop"

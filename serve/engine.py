@@ -101,8 +101,8 @@ def mergeable(cache) -> bool:
     return all(type(layer) in (DynamicLayer, DynamicSlidingWindowLayer) and layer.is_initialized for layer in cache.layers)
 
 
-def merge_caches(a, a_mask: torch.Tensor, b, b_mask: torch.Tensor) -> tuple[object, torch.Tensor]:
-    """Stack cache `b`'s rows under `a`'s (in place in `a`), both left-aligned to the longer sequence."""
+def merge_caches(a, a_mask: torch.Tensor, b, b_mask: torch.Tensor) -> torch.Tensor:
+    """Stack cache `b`'s rows under `a`'s (in place in `a`), both left-aligned to the longer sequence; returns the mask."""
     width = max(a_mask.shape[1], b_mask.shape[1])
     for la, lb in zip(a.layers, b.layers, strict=True):
         stored = min(width, la.sliding_window - 1) if la.is_sliding else width  # a sliding layer keeps its last W-1
@@ -110,7 +110,7 @@ def merge_caches(a, a_mask: torch.Tensor, b, b_mask: torch.Tensor) -> tuple[obje
         la.values = torch.cat([_left_pad(la.values, stored, 2), _left_pad(lb.values, stored, 2)])
         if la.is_sliding:
             la.cumulative_length = width
-    return a, torch.cat([_left_pad(a_mask, width, 1), _left_pad(b_mask, width, 1)])
+    return torch.cat([_left_pad(a_mask, width, 1), _left_pad(b_mask, width, 1)])
 
 
 def trim_cache(cache, mask: torch.Tensor) -> torch.Tensor:
@@ -160,7 +160,6 @@ class Engine:
         self._prefix_cache = None
         self._last_ids: list[int] | None = None
         self.prefix_hits = 0  # prompts that reused the cached prefix
-        self.last_batch_size = 0
         self.on_batch = None  # optional callback(running rows), once per decoding step
         self.on_finish = None  # optional callback(finish_reason), once per request
         self._thread = threading.Thread(target=self._run, name="ragtune-generate", daemon=True)
@@ -308,7 +307,7 @@ class Engine:
         rows = [_Row(r, len(i)) for r, i in zip(reqs, ids, strict=True)]
         first = sample(out.logits[:, -1], [r.temperature for r in reqs])
         if self._rows:
-            self._cache, self._mask = merge_caches(self._cache, self._mask, cache, mask)
+            self._mask = merge_caches(self._cache, self._mask, cache, mask)
         else:
             self._cache, self._mask = cache, mask
             self._can_merge = self._can_merge and mergeable(self._cache)
@@ -333,7 +332,6 @@ class Engine:
             logits_to_keep=1,
         )
         self._mask = mask
-        self.last_batch_size = len(self._rows)
         if self.on_batch:
             self.on_batch(len(self._rows))
         self._next = sample(out.logits[:, -1], [row.req.temperature for row in self._rows])

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from finetune.lora import ADAPTER_RECORD
-from finetune.models import inference_dtype, load_generator, pick_device
+from finetune.models import load_generator, pick_device
+from rag.hardware import precision_dtype
 from rag.prompt import check_prompt_format, stop_token_ids
 
 log = logging.getLogger("serve.generator")
@@ -37,7 +38,7 @@ def load_for_serving(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(device_pref)
-    dtype = inference_dtype(device, dtype_setting)
+    dtype = precision_dtype(dtype_setting, device)
     if (merged_dir / ADAPTER_RECORD).exists():
         record = json.loads((merged_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
         tokenizer = AutoTokenizer.from_pretrained(merged_dir)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from finetune.models import ModelNotFound, inference_dtype, load_generator, pick_dtype, resolve_generator
+from finetune.models import ModelNotFound, load_generator, pick_dtype, resolve_generator
 from rag.embedder import EmbedderNotFound, embed, load_embedder, resolve_embedder
-from rag.hardware import native_bf16
+from rag.hardware import native_bf16, precision_dtype
 from rag.prompt import build_messages, render_prompt, stop_token_ids
 from serve.generator import load_for_serving
 
@@ -44,10 +44,10 @@ def test_cpu_dtype_is_fp32():
 
 
 def test_inference_dtype_follows_the_setting_and_the_hardware(tiny_model_dir, tmp_path):
-    assert inference_dtype("cpu", "fp32") == torch.float32
-    assert inference_dtype("cpu", "bf16") == torch.bfloat16
-    assert inference_dtype("cpu", "auto") == (torch.bfloat16 if native_bf16("cpu") else torch.float32)
-    model, _ = load_generator(str(tiny_model_dir), MODELS_DIR, "cpu", dtype=inference_dtype("cpu", "bf16"))
+    assert precision_dtype("fp32", "cpu") == torch.float32
+    assert precision_dtype("bf16", "cpu") == torch.bfloat16
+    assert precision_dtype("auto", "cpu") == (torch.bfloat16 if native_bf16("cpu") else torch.float32)
+    model, _ = load_generator(str(tiny_model_dir), MODELS_DIR, "cpu", dtype=precision_dtype("bf16", "cpu"))
     assert next(model.parameters()).dtype == torch.bfloat16
     served = load_for_serving(str(tiny_model_dir), MODELS_DIR, tmp_path / "no-adapter", tmp_path / "no-merged", "cpu", "", "fp32")
     assert next(served.model.parameters()).dtype == torch.float32

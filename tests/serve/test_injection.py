@@ -58,3 +58,19 @@ def test_leak_guard_finds_a_copied_span_and_ignores_paraphrase_and_the_refusal()
     assert guard.leaks("Lời nhắc: chỉ dùng thông tin trong các tài liệu được cung cấp và ghi nguồn")
     assert not guard.leaks("Văn phòng làm việc từ 8 giờ đến 17 giờ [1].")
     assert not guard.leaks(DEFAULT_NOT_FOUND)
+
+
+def test_a_streamed_answer_is_flagged_at_the_same_piece_as_a_check_of_the_whole_text():
+    import random
+
+    guard = LeakGuard(DEFAULT_SYSTEM_PROMPT, DEFAULT_NOT_FOUND)
+    rng = random.Random(0)
+    for text in ("Dạ, theo quy định: " + DEFAULT_SYSTEM_PROMPT, "Văn phòng làm việc từ 8 giờ đến 17 giờ [1]. " * 5):
+        for _ in range(20):
+            cuts = sorted(rng.sample(range(1, len(text)), len(text) // 3))  # token-sized pieces that split words
+            pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+            watch = guard.watch()
+            streamed = [watch.feed(p) for p in pieces]
+            whole = [guard.leaks("".join(pieces[: i + 1])) for i in range(len(pieces))]
+            assert (streamed.index(True) if True in streamed else None) == (whole.index(True) if True in whole else None)
+        assert True in whole or text.startswith("Văn")  # the first text does leak, the second never does
