@@ -5,11 +5,10 @@ batch. Between steps it admits waiting requests (up to `max_batch` running): the
 prefilled together and their KV cache is merged into the running one, so a newcomer never waits for
 the longest answer in flight, and a finished or cancelled row leaves the batch at once.
 
-The cache stays left-aligned: every row's next token sits at the same cache position, shorter rows
-padded on the left and masked out. Merging pads the shorter side's keys/values on the left; rows
-leave with `batch_select_indices`; columns that only padding uses are cut so a busy server's cache
-does not grow without end. The prompt start every request shares (chat template + system prompt) is
-prefilled once and its cache copied into each newcomer's. Models whose caches are not plain or
+The cache (serve/kvcache.py) stays left-aligned: every row's next token sits at the same cache
+position, shorter rows padded on the left and masked out; its layers append in place. Rows leave
+with `batch_select_indices`; columns that only padding uses are cut. The prompt start every request
+shares (chat template + system prompt) is prefilled once and its cache copied into each newcomer's. Models whose caches are not plain or
 sliding-window dynamic layers run one batch at a time and recompute every prompt in full.
 """
 
@@ -25,10 +24,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import torch
-from transformers import DynamicCache
-from transformers.cache_utils import DynamicLayer, DynamicSlidingWindowLayer
 
 from finetune.generation import Completion
+from serve.kvcache import merge_caches, mergeable, new_cache, trim_cache
 
 log = logging.getLogger("serve.engine")
 
@@ -85,47 +83,6 @@ class _Row:
         completion = Completion(text.strip(), self.prompt_tokens, len(self.tokens) + (self.finish == "stop"), self.finish)
         self.req.emit("done", completion)
         return completion
-
-
-def _left_pad(t: torch.Tensor, width: int, dim: int) -> torch.Tensor:
-    missing = width - t.shape[dim]
-    if missing <= 0:
-        return t
-    shape = list(t.shape)
-    shape[dim] = missing
-    return torch.cat([t.new_zeros(shape), t], dim=dim)
-
-
-def mergeable(cache) -> bool:
-    """Whether `merge_caches` and `trim_cache` know every layer of this cache."""
-    return all(type(layer) in (DynamicLayer, DynamicSlidingWindowLayer) and layer.is_initialized for layer in cache.layers)
-
-
-def merge_caches(a, a_mask: torch.Tensor, b, b_mask: torch.Tensor) -> torch.Tensor:
-    """Stack cache `b`'s rows under `a`'s (in place in `a`), both left-aligned to the longer sequence; returns the mask."""
-    width = max(a_mask.shape[1], b_mask.shape[1])
-    for la, lb in zip(a.layers, b.layers, strict=True):
-        stored = min(width, la.sliding_window - 1) if la.is_sliding else width  # a sliding layer keeps its last W-1
-        la.keys = torch.cat([_left_pad(la.keys, stored, 2), _left_pad(lb.keys, stored, 2)])
-        la.values = torch.cat([_left_pad(la.values, stored, 2), _left_pad(lb.values, stored, 2)])
-        if la.is_sliding:
-            la.cumulative_length = width
-    return torch.cat([_left_pad(a_mask, width, 1), _left_pad(b_mask, width, 1)])
-
-
-def trim_cache(cache, mask: torch.Tensor) -> torch.Tensor:
-    """Cut the leading columns that no remaining row uses; returns the trimmed mask."""
-    used = mask.any(dim=0).nonzero()
-    cut = int(used[0]) if len(used) else 0
-    if cut == 0:
-        return mask
-    width = mask.shape[1] - cut
-    for layer in cache.layers:
-        keep = min(layer.keys.shape[2], width)
-        layer.keys, layer.values = layer.keys[:, :, -keep:], layer.values[:, :, -keep:]
-        if layer.is_sliding:
-            layer.cumulative_length = width
-    return mask[:, cut:]
 
 
 def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95) -> list[int]:
@@ -265,7 +222,7 @@ class Engine:
             return 0
         if self._prefix_ids is None or shared != len(self._prefix_ids):
             self._prefix_ids = group[0][:shared]
-            cache = DynamicCache(config=self.model.config)
+            cache = new_cache(self.model.config)
             self.model(input_ids=torch.tensor([self._prefix_ids], device=self.model.device), past_key_values=cache,
                        use_cache=True, logits_to_keep=1)  # fmt: skip
             if not mergeable(cache):
@@ -285,7 +242,7 @@ class Engine:
             cache = copy.deepcopy(self._prefix_cache)
             cache.batch_repeat_interleave(len(reqs))
         else:
-            cache = DynamicCache(config=self.model.config)
+            cache = new_cache(self.model.config)
         device = self.model.device
         width = max(len(i) for i in ids) - shared
         suffix = torch.full((len(reqs), width), tok.pad_token_id, dtype=torch.long)

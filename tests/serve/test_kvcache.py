@@ -1,0 +1,56 @@
+"""The in-place KV cache layers: the same logits as transformers' own cache, and appends that do not copy."""
+
+import pytest
+import torch
+from transformers import DynamicCache
+
+import serve.kvcache as kv
+
+
+def decode(model, cache, prompt: torch.Tensor, steps: int) -> list[torch.Tensor]:
+    """Greedy decoding with `cache`: the last-position logits of the prefill and of every step."""
+    out = model(input_ids=prompt, past_key_values=cache, use_cache=True)
+    logits = [out.logits[:, -1]]
+    for _ in range(steps):
+        out = model(input_ids=logits[-1].argmax(-1, keepdim=True), past_key_values=cache, use_cache=True)
+        logits.append(out.logits[:, -1])
+    return logits
+
+
+@pytest.mark.parametrize("lm", ["tiny_model", "sliding_lm"])  # Llama; Gemma 3 with a window of 8 on one layer
+@torch.inference_mode()
+def test_growing_layers_give_the_library_cache_logits(lm, request, monkeypatch):
+    model = request.getfixturevalue(lm)
+    monkeypatch.setattr(kv, "ROOM", 3)  # the room runs out every few steps: rebuffering is exercised many times
+    prompt = torch.randint(5, model.config.vocab_size, (2, 13), generator=torch.Generator().manual_seed(0))
+    ours, theirs = kv.new_cache(model.config), DynamicCache(config=model.config)
+    assert {type(layer) for layer in ours.layers} <= {kv.GrowingLayer, kv.GrowingSlidingLayer}
+    for a, b in zip(decode(model, ours, prompt, 20), decode(model, theirs, prompt, 20), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    assert ours.get_seq_length() == theirs.get_seq_length() == 33
+    for a, b in zip(ours.layers, theirs.layers, strict=True):
+        assert torch.equal(a.keys, b.keys) and torch.equal(a.values, b.values)  # the sliding layer keeps its last W-1 too
+
+
+@torch.inference_mode()
+def test_a_decoding_step_writes_into_the_buffer_instead_of_copying_it(sliding_lm):
+    cache = kv.new_cache(sliding_lm.config)
+    decode(sliding_lm, cache, torch.arange(5, 25)[None], 0)
+    storages = [layer.keys.untyped_storage().data_ptr() for layer in cache.layers]
+    decode(sliding_lm, cache, torch.tensor([[7]]), kv.ROOM - 2)  # stays within the room
+    assert [layer.keys.untyped_storage().data_ptr() for layer in cache.layers] == storages
+    decode(sliding_lm, cache, torch.tensor([[7]]), 2)  # the room is used up: one copy into a new buffer
+    assert all(layer.keys.untyped_storage().data_ptr() != s for layer, s in zip(cache.layers, storages, strict=True))
+
+
+@torch.inference_mode()
+def test_tensors_replaced_from_outside_are_rebuffered(tiny_model):
+    cache = kv.new_cache(tiny_model.config)
+    decode(tiny_model, cache, torch.arange(5, 15)[None], 2)
+    cache.batch_repeat_interleave(3)  # what the engine does to the cached prompt prefix
+    logits = decode(tiny_model, cache, torch.tensor([[7], [8], [9]]), 3)
+    reference = DynamicCache(config=tiny_model.config)
+    decode(tiny_model, reference, torch.arange(5, 15)[None], 2)
+    reference.batch_repeat_interleave(3)
+    for a, b in zip(logits, decode(tiny_model, reference, torch.tensor([[7], [8], [9]]), 3), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
