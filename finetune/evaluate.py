@@ -167,7 +167,7 @@ def run(cfg, embedder=None) -> int:
     stops = stop_token_ids(tokenizer)
 
     # --- retrieve once, shared by both RAG systems ----------------------------------------------
-    hits = [retriever.search(q.question, cfg.serve.top_k) for q in questions]
+    hits = [retriever.search(q.question, cfg.serve.top_k, min_share=cfg.serve.min_relative_score) for q in questions]
     retrieved_docs = [list(dict.fromkeys(h.chunk.doc_id for h in hs)) for hs in hits]
     answerable = [i for i, q in enumerate(questions) if q.answerable]
     retrieval = {

@@ -135,6 +135,7 @@ class ServeSection(_Section):
     host: str = Field("127.0.0.1", description="bind address; 0.0.0.0 in Docker")
     port: int = Field(8000, ge=1, le=65535, description="HTTP port")
     top_k: int = Field(4, ge=1, le=50, description="chunks retrieved per question")
+    min_relative_score: float = Field(0.5, ge=0, le=1, description="chunks scoring below this share of the best one stay out of the prompt (0 = all top_k)")
     max_new_tokens: int = Field(256, ge=1, le=4096, description="default answer length cap")
     temperature: float = Field(0.0, ge=0, le=2, description="0 = greedy, reproducible answers")
     api_keys: list[str] = Field([], description="Bearer keys; empty = no auth (loopback use only)")

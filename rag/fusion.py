@@ -37,6 +37,14 @@ def top(scores: Mapping[int, float], k: int) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
+def near_best(ranked: Sequence[tuple[int, float]], share: float) -> list[tuple[int, float]]:
+    """The entries of a best-first ranking that score at least `share` x the first one's (which always stays)."""
+    if share <= 0 or not ranked:
+        return list(ranked)
+    floor = share * ranked[0][1]
+    return [ranked[0], *(r for r in ranked[1:] if r[1] >= floor)]
+
+
 def mmr(candidates: Sequence[tuple[int, float]], vectors: np.ndarray, k: int, diversity: float = 0.3) -> list[tuple[int, float]]:
     """Maximal marginal relevance: trade relevance against similarity to what is already picked.
 

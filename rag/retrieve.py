@@ -14,7 +14,7 @@ import numpy as np
 from rag import store
 from rag.chunking import Chunk
 from rag.embedder import embed, load_embedder
-from rag.fusion import mmr, top, weighted_rrf, weighted_scores
+from rag.fusion import mmr, near_best, top, weighted_rrf, weighted_scores
 from rag.lexical import looks_vietnamese
 from rag.prompt import Passage
 
@@ -152,9 +152,11 @@ class Retriever:
         return self.dense_weight
 
     def search(
-        self, question: str, top_k: int = 4, mode: Mode | None = None, doc_prefix: str = "", diversity: float | None = None
+        self, question: str, top_k: int = 4, mode: Mode | None = None, doc_prefix: str = "", diversity: float | None = None,
+        min_share: float = 0.0,
     ) -> list[Hit]:
-        """Best `top_k` chunks; `doc_prefix` keeps only documents under it; `diversity` > 0 applies MMR.
+        """Best `top_k` chunks; `doc_prefix` keeps only documents under it; `diversity` > 0 applies MMR;
+        `min_share` > 0 leaves out chunks scoring below that share of the best one (fewer, closer passages).
 
         `mode` and `diversity` default to the retriever's own settings.
         """
@@ -190,6 +192,7 @@ class Retriever:
             ranked = mmr(ranked, vectors, top_k, diversity)
         else:
             ranked = top(fused, top_k)
+        ranked = near_best(ranked, min_share)
         return [Hit(v.chunks[v.position[i]], score, dense.get(i)) for i, score in ranked]
 
 

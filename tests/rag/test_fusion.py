@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rag.fusion import minmax, mmr, top, weighted_rrf, weighted_scores
+from rag.fusion import minmax, mmr, near_best, top, weighted_rrf, weighted_scores
 from rag.retrieve import top_positive
 
 
@@ -22,6 +22,14 @@ def test_minmax_and_weighted_scores():
     fused = weighted_scores({1: 0.9, 2: 0.5}, {2: 10.0, 3: 4.0}, dense_weight=0.25)
     # dense norm {1:1, 2:0}; lexical norm {2:1, 3:0}
     assert fused == pytest.approx({1: 0.25, 2: 0.75, 3: 0.0})
+
+
+def test_near_best_keeps_what_scores_close_to_the_first():
+    ranked = [(3, 1.0), (1, 0.6), (7, 0.5), (2, 0.49)]
+    assert near_best(ranked, 0.5) == [(3, 1.0), (1, 0.6), (7, 0.5)]
+    assert near_best(ranked, 0.0) == ranked  # off
+    assert near_best([(3, 0.2)], 0.9) == [(3, 0.2)]  # the best always stays
+    assert near_best([], 0.5) == []
 
 
 def test_top_breaks_ties_by_id():

@@ -57,6 +57,15 @@ def test_incremental_equals_full_rebuild(tiny_corpus, tmp_path, hash_embedder):
         ]
 
 
+def test_search_leaves_out_chunks_far_below_the_best(tiny_corpus, tmp_path, hash_embedder):
+    _build(tiny_corpus, tmp_path / "index", hash_embedder)
+    retriever = Retriever(tmp_path / "index", "hash-test", embedder=hash_embedder)
+    every = retriever.search("nghỉ phép năm", 3)
+    near = retriever.search("nghỉ phép năm", 3, min_share=0.9)
+    assert len(every) == 3 and 1 <= len(near) < 3
+    assert near == [h for h in every if h.score >= 0.9 * every[0].score]
+
+
 def test_a_failed_build_leaves_the_live_index_intact(tiny_corpus, tmp_path, hash_embedder, monkeypatch):
     out = tmp_path / "index"
     _build(tiny_corpus, out, hash_embedder)
