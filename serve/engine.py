@@ -45,9 +45,18 @@ class GenRequest:
     cancelled: threading.Event = field(default_factory=threading.Event)
     enqueued_at: float = field(default_factory=time.perf_counter)
     result: Completion | None = None  # set when the stream ends
+    outbox: list | None = None  # the engine's: events wait there and reach the loop once per step
 
     def emit(self, kind: str, value) -> None:
-        self.loop.call_soon_threadsafe(self.events.put_nowait, (kind, value))
+        if self.outbox is not None:
+            self.outbox.append((self, kind, value))
+        else:
+            self.loop.call_soon_threadsafe(self.events.put_nowait, (kind, value))
+
+
+def _deliver(events: list[tuple[GenRequest, str, object]]) -> None:
+    for req, kind, value in events:
+        req.events.put_nowait((kind, value))
 
 
 MIN_PREFIX = 16  # tokens; a shorter common start is not worth a cached prefix
@@ -106,6 +115,7 @@ class Engine:
         self.batch_window_s = batch_window_ms / 1000
         self._queue: queue.Queue[GenRequest] = queue.Queue(maxsize=max_queue)
         self._stop = threading.Event()
+        self._outbox: list[tuple[GenRequest, str, object]] = []  # written and posted by the worker thread only
         # the running batch, owned by the worker thread
         self._rows: list[_Row] = []
         self._cache = None
@@ -127,7 +137,7 @@ class Engine:
         return self._queue.qsize()
 
     def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> GenRequest:
-        req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop())
+        req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop(), outbox=self._outbox)
         try:
             self._queue.put_nowait(req)
         except queue.Full:
@@ -170,6 +180,19 @@ class Engine:
                 for r in {id(r): r for r in newcomers + [row.req for row in self._rows]}.values():
                     r.emit("error", e)
                 self._rows, self._cache, self._mask, self._next = [], None, None, []
+            self._post()
+
+    def _post(self) -> None:
+        """Hand this step's events to their event loops: one wake-up per loop, not one per row and token."""
+        if not self._outbox:
+            return
+        events = self._outbox[:]
+        self._outbox.clear()
+        by_loop: dict[int, list] = {}
+        for event in events:
+            by_loop.setdefault(id(event[0].loop), []).append(event)
+        for batch in by_loop.values():
+            batch[0][0].loop.call_soon_threadsafe(_deliver, batch)
 
     def _waiting(self) -> list[GenRequest]:
         """Requests to admit now: up to the free slots; when idle, wait for one and a short window for more."""
