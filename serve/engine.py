@@ -8,8 +8,9 @@ the longest answer in flight, and a finished or cancelled row leaves the batch a
 The cache (serve/kvcache.py) stays left-aligned: every row's next token sits at the same cache
 position, shorter rows padded on the left and masked out; its layers append in place. Rows leave
 with `batch_select_indices`; columns that only padding uses are cut. The prompt start every request
-shares (chat template + system prompt) is prefilled once and its cache copied into each newcomer's. Models whose caches are not plain or
-sliding-window dynamic layers run one batch at a time and recompute every prompt in full.
+shares (chat template + system prompt) is prefilled once and its cache copied into each newcomer's.
+Models whose caches are not plain or sliding-window dynamic layers run one batch at a time and
+recompute every prompt in full. Stream events of a step reach the event loop together (`_post`).
 """
 
 from __future__ import annotations
@@ -41,17 +42,14 @@ class GenRequest:
     max_new_tokens: int
     temperature: float
     loop: asyncio.AbstractEventLoop
+    outbox: list  # the engine's: events wait there and reach the loop once per step (Engine._post)
     events: asyncio.Queue = field(default_factory=asyncio.Queue)  # ("delta", str) ... ("done", Completion)
     cancelled: threading.Event = field(default_factory=threading.Event)
     enqueued_at: float = field(default_factory=time.perf_counter)
     result: Completion | None = None  # set when the stream ends
-    outbox: list | None = None  # the engine's: events wait there and reach the loop once per step
 
     def emit(self, kind: str, value) -> None:
-        if self.outbox is not None:
-            self.outbox.append((self, kind, value))
-        else:
-            self.loop.call_soon_threadsafe(self.events.put_nowait, (kind, value))
+        self.outbox.append((self, kind, value))
 
 
 def _deliver(events: list[tuple[GenRequest, str, object]]) -> None:
@@ -137,7 +135,7 @@ class Engine:
         return self._queue.qsize()
 
     def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> GenRequest:
-        req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop(), outbox=self._outbox)
+        req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop(), self._outbox)
         try:
             self._queue.put_nowait(req)
         except queue.Full:
