@@ -113,20 +113,28 @@ def _left_pad(mask: torch.Tensor, width: int) -> torch.Tensor:
     return torch.cat([mask.new_zeros((mask.shape[0], width - mask.shape[1])), mask], dim=1)
 
 
+def growing(config) -> bool:
+    """Whether every layer of `new_cache(config)` appends in place, so that its caches can be merged and trimmed."""
+    return all(isinstance(layer, (GrowingLayer, GrowingSlidingLayer)) for layer in new_cache(config).layers)
+
+
 def mergeable(cache) -> bool:
     """Whether `merge_caches` and `trim_cache` know every layer of this cache."""
     return all(isinstance(layer, (GrowingLayer, GrowingSlidingLayer)) and layer.is_initialized for layer in cache.layers)
 
 
-def merge_caches(a, a_mask: torch.Tensor, b, b_mask: torch.Tensor) -> torch.Tensor:
-    """Stack cache `b`'s rows under `a`'s (in place in `a`), both left-aligned to the longer sequence; returns the mask."""
-    width = max(a_mask.shape[1], b_mask.shape[1])
-    for la, lb in zip(a.layers, b.layers, strict=True):
-        stored = min(width, la.sliding_window - 1) if la.is_sliding else width  # a sliding layer keeps its last W-1
-        _hold(la, _Buffer([la.keys, lb.keys], [la.values, lb.values], stored, ROOM))  # one copy, room included
-        if la.is_sliding:
-            la.cumulative_length = width
-    return torch.cat([_left_pad(a_mask, width), _left_pad(b_mask, width)])
+def merge_caches(parts: list[tuple[DynamicCache, torch.Tensor]]) -> torch.Tensor:
+    """Stack the rows of every (cache, mask) in `parts` into the first cache (in place), all left-aligned to the
+    longest sequence, in one copy per layer; returns the joined mask."""
+    width = max(mask.shape[1] for _, mask in parts)
+    first = parts[0][0]
+    for i, layer in enumerate(first.layers):
+        others = [cache.layers[i] for cache, _ in parts]
+        stored = min(width, layer.sliding_window - 1) if layer.is_sliding else width  # a sliding layer keeps its last W-1
+        _hold(layer, _Buffer([o.keys for o in others], [o.values for o in others], stored, ROOM))  # room included
+        if layer.is_sliding:
+            layer.cumulative_length = width
+    return torch.cat([_left_pad(mask, width) for _, mask in parts])
 
 
 def trim_cache(cache, mask: torch.Tensor) -> torch.Tensor:

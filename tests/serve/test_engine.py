@@ -6,7 +6,8 @@ import asyncio
 import pytest
 import torch
 
-from serve.engine import Engine, sample
+from serve import engine as engine_module
+from serve.engine import Engine, prefill_groups, sample
 
 PROMPTS = ["<bos><start_of_turn>user\nNghỉ phép?<end_of_turn>\n<start_of_turn>model\n",
            "<bos><start_of_turn>user\nGiờ làm việc từ mấy giờ đến mấy giờ?<end_of_turn>\n<start_of_turn>model\n",
@@ -123,6 +124,37 @@ def test_a_cancelled_request_stops_while_the_others_finish(tiny_lm):
         engine.close()
     assert kept.completion_tokens == 40 and kept.finish_reason == "length"
     assert dropped.finish_reason == "cancelled" and dropped.completion_tokens < 40
+
+
+def test_prefill_groups_keep_padding_within_budget():
+    assert prefill_groups([300, 20, 310, 25], pad_budget=48) == [[1, 3], [0, 2]]
+    assert prefill_groups([300, 20, 310, 25], pad_budget=0) == [[1], [3], [0], [2]]
+    assert prefill_groups([10, 10, 10], pad_budget=0) == [[0, 1, 2]]  # equal lengths never pad
+    # a third prompt joins while the group's padding stays within budget per forward saved
+    assert prefill_groups([100, 120, 130], pad_budget=20) == [[0, 1, 2]]  # padding 20, then 10 + 30 = 40 <= 2 * 20
+    assert prefill_groups([100, 120, 150], pad_budget=20) == [[0, 1], [2]]  # 50 + 30 = 80 > 40
+
+
+@pytest.mark.parametrize("which", ["llama", "sliding"])
+def test_prompts_prefilled_in_separate_forwards_join_one_batch_and_decode_as_if_alone(which, tiny_lm, sliding_lm, tiny_tokenizer, monkeypatch):
+    model, tok = (tiny_lm.model, tiny_lm.tokenizer) if which == "llama" else (sliding_lm, tiny_tokenizer)
+    monkeypatch.setattr(engine_module, "PAD_BUDGET", 0)  # every prompt length its own forward
+    engine = Engine(model, tok, [], max_batch=8, batch_window_ms=200)
+    forwards, sizes = [], []
+    prefill_group = engine._prefill_group
+    engine._prefill_group = lambda ids, *a: forwards.append(len(ids)) or prefill_group(ids, *a)
+    engine.on_batch = sizes.append
+
+    async def run_all():
+        reqs = [engine.submit(p, 10, 0.0) for p in PROMPTS]
+        return await asyncio.gather(*(engine.complete(r) for r in reqs))
+
+    try:
+        together = asyncio.run(run_all())
+    finally:
+        engine.close()
+    assert forwards == [1, 1, 1] and sizes[0] == 3  # three prefills, one decoding batch
+    assert [c.text for c in together] == [solo_greedy(model, tok, p, 10) for p in PROMPTS]
 
 
 def test_sampling_is_per_row():

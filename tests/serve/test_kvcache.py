@@ -61,7 +61,7 @@ def test_merged_rows_go_straight_into_a_buffer_with_room(sliding_lm):
     a, b = kv.new_cache(sliding_lm.config), kv.new_cache(sliding_lm.config)
     decode(sliding_lm, a, torch.arange(5, 17)[None], 0)
     decode(sliding_lm, b, torch.arange(5, 10)[None], 0)
-    mask = kv.merge_caches(a, torch.ones(1, 12, dtype=torch.long), b, torch.ones(1, 5, dtype=torch.long))
+    mask = kv.merge_caches([(a, torch.ones(1, 12, dtype=torch.long)), (b, torch.ones(1, 5, dtype=torch.long))])
     assert mask.tolist() == [[1] * 12, [0] * 7 + [1] * 5]
     assert all(torch.equal(layer.keys[1, :, : layer.keys.shape[2] - 5], torch.zeros_like(layer.keys[1, :, :-5])) for layer in a.layers)
     storages = [layer.keys.untyped_storage().data_ptr() for layer in a.layers]
