@@ -2,12 +2,13 @@
 
 One worker thread owns the model and decodes all running requests one token at a time in a single
 batch. Between steps it admits waiting requests (up to `max_batch` running): their prompts are
-prefilled together and their KV cache is merged into the running one, so a newcomer never waits for
-the longest answer in flight, and a finished or cancelled row leaves the batch at once.
+prefilled (in one forward when their lengths are close, else in several: no compute spent on padding)
+and their KV cache is merged into the running one, so a newcomer never waits for the longest answer
+in flight, and a finished or cancelled row leaves the batch at once.
 
 The cache (serve/kvcache.py) stays left-aligned: every row's next token sits at the same cache
 position, shorter rows padded on the left and masked out; its layers append in place. Rows leave
-with `batch_select_indices`; columns that only padding uses are cut. The prompt start every request
+in place too (`keep_rows`), and columns that only padding uses are cut. The prompt start every request
 shares (chat template + system prompt) is prefilled once and its cache copied into each newcomer's.
 Models whose caches are not plain or sliding-window dynamic layers run one batch at a time and
 recompute every prompt in full. Stream events of a step reach the event loop together (`_post`).
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 import torch
 
 from finetune.generation import Completion
-from serve.kvcache import growing, merge_caches, mergeable, new_cache, trim_cache
+from serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache
 
 log = logging.getLogger("serve.engine")
 
@@ -366,8 +367,6 @@ class Engine:
         if not keep:
             self._rows, self._cache, self._mask, self._next = [], None, None, []
             return
-        index = torch.tensor(keep, device=self._mask.device)
-        self._cache.batch_select_indices(index)
-        self._mask = trim_cache(self._cache, self._mask[index])
+        self._mask = keep_rows(self._cache, self._mask, keep)
         self._rows = [self._rows[i] for i in keep]
         self._next = [self._next[i] for i in keep]

@@ -68,3 +68,37 @@ def test_merged_rows_go_straight_into_a_buffer_with_room(sliding_lm):
     sliding_lm(input_ids=torch.tensor([[7], [8]]), attention_mask=torch.cat([mask, torch.ones(2, 1, dtype=torch.long)], 1),
                past_key_values=a, use_cache=True)  # fmt: skip
     assert [layer.keys.untyped_storage().data_ptr() for layer in a.layers] == storages  # no rebuffer after a merge
+
+
+@pytest.mark.parametrize("leaving", [[0], [1], [0, 2]])
+@torch.inference_mode()
+def test_rows_leave_in_place_with_the_same_result_as_a_gather(sliding_lm, leaving):
+    parts = []
+    for length in (14, 5, 9):  # row 0 is the longest: when it leaves, its columns are cut
+        cache = kv.new_cache(sliding_lm.config)
+        decode(sliding_lm, cache, torch.arange(5, 5 + length)[None], 0)
+        parts.append((cache, torch.ones(1, length, dtype=torch.long)))
+    cache, mask = parts[0][0], kv.merge_caches(parts)
+    for token in (7, 8):  # decode a little in the batch first
+        mask = torch.cat([mask, torch.ones(3, 1, dtype=torch.long)], 1)
+        sliding_lm(input_ids=torch.full((3, 1), token), attention_mask=mask, position_ids=mask.sum(1, keepdim=True) - 1,
+                   past_key_values=cache, use_cache=True)  # fmt: skip
+    reference = DynamicCache(config=sliding_lm.config)
+    for ref, ours in zip(reference.layers, cache.layers, strict=True):
+        ref.lazy_initialization(ours.keys, ours.values)
+        ref.keys, ref.values = ours.keys.clone(), ours.values.clone()
+        if ref.is_sliding:
+            ref.cumulative_length = ours.cumulative_length
+    keep = [row for row in range(3) if row not in leaving]
+    storages = [layer.keys.untyped_storage().data_ptr() for layer in cache.layers]
+    kept = kv.keep_rows(cache, mask, keep)
+    reference.batch_select_indices(torch.tensor(keep))
+    assert torch.equal(kept, kv.trim_cache(reference, mask[keep]))
+    assert kept.shape[1] < mask.shape[1] if 0 in leaving else kept.shape[1] == mask.shape[1]
+    assert [layer.keys.untyped_storage().data_ptr() for layer in cache.layers] == storages  # nothing allocated
+    for ours, ref in zip(cache.layers, reference.layers, strict=True):
+        assert torch.equal(ours.keys, ref.keys) and torch.equal(ours.values, ref.values)
+    step = torch.cat([kept, torch.ones(len(keep), 1, dtype=torch.long)], 1)
+    args = {"input_ids": torch.full((len(keep), 1), 9), "attention_mask": step, "position_ids": step.sum(1, keepdim=True) - 1}
+    torch.testing.assert_close(sliding_lm(**args, past_key_values=cache, use_cache=True).logits,
+                               sliding_lm(**args, past_key_values=reference, use_cache=True).logits, rtol=0, atol=1e-6)  # fmt: skip
