@@ -21,7 +21,7 @@ from finetune import metrics as M
 from finetune.data import EvalDataError, Question, read_questions
 from finetune.generation import generate_batch
 from finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
-from finetune.models import ModelNotFound, load_generator, pick_device
+from finetune.models import ModelNotFound, load_generator, packed_decode_attention, pick_device
 from rag.config import ConfigError, config_to_dict, load_config
 from rag.hardware import precision_dtype
 from rag.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
@@ -163,7 +163,7 @@ def run(cfg, embedder=None) -> int:
     check_prompt_format(record["prompt_format"], tokenizer, mc.system_prompt)
     from peft import PeftModel
 
-    model = PeftModel.from_pretrained(base, adapter_dir).eval()
+    model = PeftModel.from_pretrained(packed_decode_attention(base), adapter_dir).eval()
     stops = stop_token_ids(tokenizer)
 
     # --- retrieve once, shared by both RAG systems ----------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from finetune.lora import ADAPTER_RECORD
-from finetune.models import load_generator, pick_device
+from finetune.models import load_generator, packed_decode_attention, pick_device
 from rag.hardware import precision_dtype
 from rag.prompt import check_prompt_format, stop_token_ids
 
@@ -42,12 +42,13 @@ def load_for_serving(
     if (merged_dir / ADAPTER_RECORD).exists():
         record = json.loads((merged_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
         tokenizer = AutoTokenizer.from_pretrained(merged_dir)
-        model = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=dtype).to(device).eval()
+        model = packed_decode_attention(AutoModelForCausalLM.from_pretrained(merged_dir, dtype=dtype).to(device).eval())
         check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
         log.info("serving the merged model %s (base %s) in %s", merged_dir, record["base_model"], dtype)
         name = f"{display_name(record['base_model'])}+lora(merged)"
         return LoadedModel(model, tokenizer, name, merged_dir.name, stop_token_ids(tokenizer))
     model, tokenizer = load_generator(generator_ref, models_dir, device_pref, dtype=dtype)
+    packed_decode_attention(model)
     name = display_name(generator_ref)
     if (adapter_dir / ADAPTER_RECORD).exists():
         from peft import PeftModel

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from finetune.models import ModelNotFound, load_generator, pick_dtype, resolve_generator
+from finetune.models import (
+    PACKED_DECODE_SDPA,
+    ModelNotFound,
+    load_generator,
+    packed_decode_attention,
+    pick_dtype,
+    resolve_generator,
+)
 from rag.embedder import EmbedderNotFound, embed, load_embedder, resolve_embedder
 from rag.hardware import native_bf16, precision_dtype
 from rag.prompt import build_messages, render_prompt, stop_token_ids
@@ -89,3 +96,21 @@ def test_packaged_embedder_embeds_offline():
     assert vecs.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-5)
     assert vecs[0] @ vecs[0] > vecs[0] @ vecs[2]
+
+
+@torch.inference_mode()
+def test_packed_decode_attention_gives_the_same_tokens_and_decodes_without_enable_gqa(sliding_lm, tiny_tokenizer, monkeypatch):
+    prompt = torch.randint(5, len(tiny_tokenizer), (2, 13), generator=torch.Generator().manual_seed(0))  # no padding: no mask
+
+    def greedy():
+        return sliding_lm.generate(prompt, max_new_tokens=12, min_new_tokens=12, do_sample=False, pad_token_id=0)
+
+    library = greedy()
+    calls = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention",
+                        lambda q, k, v, **kw: calls.append((q.shape[2], kw.get("enable_gqa", False))) or sdpa(q, k, v, **kw))  # fmt: skip
+    assert packed_decode_attention(sliding_lm) is sliding_lm and sliding_lm.config._attn_implementation == PACKED_DECODE_SDPA
+    assert torch.equal(greedy(), library)
+    decoding = [call for call in calls if call[0] < prompt.shape[1]]
+    assert decoding and set(decoding) == {(2, False)}  # the query heads of the KV head folded into 2 rows, no enable_gqa
