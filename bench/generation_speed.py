@@ -2,7 +2,9 @@
 
 Prefill and decode tokens/s with a ~500-token prompt, single request and batches of 4 and 8 (decode is
 bound by reading the weights each step, so batching is the first lever), in the configured
-`model.inference_dtype` and in fp32 as its peer. Run: `python bench/generation_speed.py`.
+`model.inference_dtype` and in fp32 as its peer; the configured dtype once more with the attention serve
+and eval use (`sdpa_packed_decode`: no `enable_gqa` when decoding without a mask, as here where the rows of
+a batch are equal). Run: `python bench/generation_speed.py`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from finetune.models import load_generator, pick_device  # noqa: E402
+from finetune.models import load_generator, packed_decode_attention, pick_device  # noqa: E402
 from rag.config import load_config  # noqa: E402
 from rag.hardware import precision_dtype  # noqa: E402
 from rag.prompt import build_messages, render_prompt  # noqa: E402
@@ -65,6 +67,11 @@ def main() -> None:
         prompt = render_prompt(tok, build_messages("Nghỉ phép năm bao nhiêu ngày?", system_prompt=context))
         out["prompt_tokens"] = len(tok(prompt, add_special_tokens=False)["input_ids"])
         out[str(dtype).removeprefix("torch.")] = {"load_s": round(load_s, 2), **measure(model, tok, prompt, args.new_tokens)}
+        if dtype == chosen:
+            packed = measure(packed_decode_attention(model), tok, prompt, args.new_tokens)
+            out["packed_decode"] = {k: v for k, v in packed.items() if k.startswith("decode")}
+            out["packed_decode_vs_library"] = {f"batch{b}": round(packed[f"decode_tok_s_batch{b}"] / out[str(dtype).removeprefix("torch.")][f"decode_tok_s_batch{b}"], 2)
+                                               for b in (1, 4, 8)}  # fmt: skip
     if chosen != torch.float32:
         fast, base = out[str(chosen).removeprefix("torch.")], out["float32"]
         out["speedup_vs_fp32"] = {"prefill": round(base["prefill_s"] / fast["prefill_s"], 2),
