@@ -216,9 +216,10 @@ def _sdpa_packed_decode(module, query, key, value, attention_mask, **kwargs):
 
     With no mask (a lone row, or rows without padding) the library hands the CPU kernel `enable_gqa`, which is
     slower than the packed path it takes when there is a mask (the query heads of a KV head folded into one
-    row); an all-true mask sends it there. Same result; on the default model (2 cores) a decoding step at
-    batch 1 is unchanged (~50 ms) and at batch 4 in `generate` goes 64 -> 58 ms (three alternating runs;
-    `bench/generation_speed.py` reports the ratio).
+    row); an all-true mask sends it there. Same result. A decoding step of the default model (2 cores, three
+    alternating runs), with the serve engine's cache (views into a buffer): 51 -> 45 ms at batch 1, 77 -> 52 ms
+    at batch 4; in `generate` with transformers' cache: unchanged at batch 1, 64 -> 58 ms at batch 4
+    (`bench/generation_speed.py` reports that ratio).
     """
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
