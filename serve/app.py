@@ -197,7 +197,7 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
         if use_rag:
             began = time.perf_counter()
             try:
-                hits = await asyncio.to_thread(svc.retriever.search, retrieval_query(question, history), top_k,
+                hits = await svc.engine.call(svc.retriever.search, retrieval_query(question, history), top_k,
                                              doc_prefix=doc_prefix, min_share=limits.min_relative_score)  # fmt: skip
             except EmptyQuestion as e:
                 raise HTTPException(422, [{"field": "question", "message": str(e)}]) from None

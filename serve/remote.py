@@ -52,6 +52,10 @@ class RemoteEngine:
     def depth(self) -> int:
         return self.in_flight
 
+    async def call(self, fn, *args, **kwargs):
+        """Other work of the server (retrieval) in a thread: generation is not in this process."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
     def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> RemoteRequest:
         if self.in_flight >= self.max_queue:
             raise QueueFull(f"{self.in_flight} requests are already with the remote generator")

@@ -71,6 +71,9 @@ class _FullEngine:
     depth = 32
     on_batch = on_finish = None
 
+    async def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
     def submit(self, *args):
         raise QueueFull("full")
 
@@ -132,6 +135,9 @@ class _ParrotEngine:
 
     def __init__(self, text: str):
         self.words = text.split()
+
+    async def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
 
     def submit(self, prompt, max_new_tokens, temperature):
         return SimpleNamespace(cancelled=threading.Event(), result=None, pos=0)

@@ -2,6 +2,7 @@
 sliding-window caches, cancellation, and a cache that does not grow while the server stays busy."""
 
 import asyncio
+import threading
 
 import pytest
 import torch
@@ -155,6 +156,34 @@ def test_prompts_prefilled_in_separate_forwards_join_one_batch_and_decode_as_if_
         engine.close()
     assert forwards == [1, 1, 1] and sizes[0] == 3  # three prefills, one decoding batch
     assert [c.text for c in together] == [solo_greedy(model, tok, p, 10) for p in PROMPTS]
+
+
+def test_calls_run_on_the_generation_thread_between_steps(tiny_lm):
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=8, batch_window_ms=0)  # no stop ids: runs to the limit
+    steps = []
+    engine.on_batch = steps.append
+
+    def boom():
+        raise ValueError("bad query")
+
+    async def scenario():
+        idle = await engine.call(lambda: threading.current_thread().name)
+        req = engine.submit(PROMPTS[0], 60, 0.0)
+        stream = engine.stream(req)
+        await anext(stream)  # decoding has started
+        during = await engine.call(lambda x, y=0: (x + y, len(steps)), 2, y=3)
+        with pytest.raises(ValueError, match="bad query"):
+            await engine.call(boom)
+        async for _ in stream:
+            pass
+        return idle, during, req.result
+
+    try:
+        idle, (value, steps_before), result = asyncio.run(scenario())
+    finally:
+        engine.close()
+    assert idle == "ragtune-generate" and value == 5
+    assert 0 < steps_before < len(steps) and result.completion_tokens == 60  # answered mid-answer; the answer went on
 
 
 def test_sampling_is_per_row():
