@@ -177,8 +177,9 @@ class Engine:
         """`fn(*args, **kwargs)` run on the generation thread between two steps; its result (or exception).
 
         For other torch work of the server (the query embedding of retrieval): run in a thread of its own it
-        starts a second OpenMP team next to generation's, and the two teams fight over the cores (serving at
-        8 clients was 5-8 % faster with retrieval memoised than with it running alongside).
+        starts a second OpenMP team next to generation's, and the two fight over the cores. Serving the
+        default model to 8 clients (bench/serve_load.py, interleaved with the previous code): 1.17-1.40
+        answers/s in four runs against 1.18-1.20; the machine's noise is about as large as the gain.
         """
         future = asyncio.get_running_loop().create_future()
         self._calls.put((fn, args, kwargs, future))
