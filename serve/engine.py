@@ -181,6 +181,8 @@ class Engine:
         default model to 8 clients (bench/serve_load.py, interleaved with the previous code): 1.17-1.40
         answers/s in four runs against 1.18-1.20; the machine's noise is about as large as the gain.
         """
+        if self._stop.is_set():
+            raise RuntimeError("the generation engine has stopped")
         future = asyncio.get_running_loop().create_future()
         self._calls.put((fn, args, kwargs, future))
         self._wake.set()

@@ -183,6 +183,8 @@ def test_calls_run_on_the_generation_thread_between_steps(tiny_lm):
     finally:
         engine.close()
     assert idle == "ragtune-generate" and value == 5
+    with pytest.raises(RuntimeError, match="stopped"):
+        asyncio.run(engine.call(lambda: 1))
     assert 0 < steps_before < len(steps) and result.completion_tokens == 60  # answered mid-answer; the answer went on
 
 
