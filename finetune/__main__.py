@@ -176,7 +176,7 @@ def run(args) -> int:
         load_best_model_at_end=bool(ft.early_stopping_patience and val_rows),
         metric_for_best_model="eval_loss",
         train_sampling_strategy="group_by_length",  # batches of similar length: little padding
-        gradient_checkpointing=ft.gradient_checkpointing,
+        activation_checkpointing=ft.gradient_checkpointing,
         bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
         fp16=device == "cuda" and not torch.cuda.is_bf16_supported(),
         use_cpu=device == "cpu",

@@ -313,7 +313,7 @@ class Engine:
         if self._prefix_ids is None or shared != len(self._prefix_ids):
             self._prefix_ids = group[0][:shared]
             cache = new_cache(self.model.config)
-            self.model(input_ids=torch.tensor([self._prefix_ids], device=self.model.device), past_key_values=cache,
+            self.model(input_ids=torch.tensor([self._prefix_ids], device=self.model.device), cache=cache,
                        use_cache=True, logits_to_keep=1)  # fmt: skip
             if not mergeable(cache):
                 self._can_merge = False
@@ -372,7 +372,7 @@ class Engine:
             input_ids=suffix.to(device),
             attention_mask=mask,
             position_ids=(mask.cumsum(dim=1) - 1).clamp(min=0)[:, shared:],
-            past_key_values=cache,
+            cache=cache,
             cache_position=torch.arange(shared, shared + width, device=device),
             use_cache=True,
             logits_to_keep=1,
@@ -388,7 +388,7 @@ class Engine:
             input_ids=torch.tensor(self._next, device=mask.device)[:, None],
             attention_mask=mask,
             position_ids=self._mask.sum(dim=1, keepdim=True),  # real tokens so far = this token's position
-            past_key_values=self._cache,
+            cache=self._cache,
             cache_position=torch.tensor([width], device=mask.device),
             use_cache=True,
             logits_to_keep=1,

@@ -9,10 +9,10 @@ import serve.kvcache as kv
 
 def decode(model, cache, prompt: torch.Tensor, steps: int) -> list[torch.Tensor]:
     """Greedy decoding with `cache`: the last-position logits of the prefill and of every step."""
-    out = model(input_ids=prompt, past_key_values=cache, use_cache=True)
+    out = model(input_ids=prompt, cache=cache, use_cache=True)
     logits = [out.logits[:, -1]]
     for _ in range(steps):
-        out = model(input_ids=logits[-1].argmax(-1, keepdim=True), past_key_values=cache, use_cache=True)
+        out = model(input_ids=logits[-1].argmax(-1, keepdim=True), cache=cache, use_cache=True)
         logits.append(out.logits[:, -1])
     return logits
 
@@ -66,7 +66,7 @@ def test_merged_rows_go_straight_into_a_buffer_with_room(sliding_lm):
     assert all(torch.equal(layer.keys[1, :, : layer.keys.shape[2] - 5], torch.zeros_like(layer.keys[1, :, :-5])) for layer in a.layers)
     storages = [layer.keys.untyped_storage().data_ptr() for layer in a.layers]
     sliding_lm(input_ids=torch.tensor([[7], [8]]), attention_mask=torch.cat([mask, torch.ones(2, 1, dtype=torch.long)], 1),
-               past_key_values=a, use_cache=True)  # fmt: skip
+               cache=a, use_cache=True)  # fmt: skip
     assert [layer.keys.untyped_storage().data_ptr() for layer in a.layers] == storages  # no rebuffer after a merge
 
 
@@ -82,7 +82,7 @@ def test_rows_leave_in_place_with_the_same_result_as_a_gather(sliding_lm, leavin
     for token in (7, 8):  # decode a little in the batch first
         mask = torch.cat([mask, torch.ones(3, 1, dtype=torch.long)], 1)
         sliding_lm(input_ids=torch.full((3, 1), token), attention_mask=mask, position_ids=mask.sum(1, keepdim=True) - 1,
-                   past_key_values=cache, use_cache=True)  # fmt: skip
+                   cache=cache, use_cache=True)  # fmt: skip
     reference = DynamicCache(config=sliding_lm.config)
     for ref, ours in zip(reference.layers, cache.layers, strict=True):
         ref.lazy_initialization(ours.keys, ours.values)
@@ -100,5 +100,5 @@ def test_rows_leave_in_place_with_the_same_result_as_a_gather(sliding_lm, leavin
         assert torch.equal(ours.keys, ref.keys) and torch.equal(ours.values, ref.values)
     step = torch.cat([kept, torch.ones(len(keep), 1, dtype=torch.long)], 1)
     args = {"input_ids": torch.full((len(keep), 1), 9), "attention_mask": step, "position_ids": step.sum(1, keepdim=True) - 1}
-    torch.testing.assert_close(sliding_lm(**args, past_key_values=cache, use_cache=True).logits,
-                               sliding_lm(**args, past_key_values=reference, use_cache=True).logits, rtol=0, atol=1e-6)  # fmt: skip
+    torch.testing.assert_close(sliding_lm(**args, cache=cache, use_cache=True).logits,
+                               sliding_lm(**args, cache=reference, use_cache=True).logits, rtol=0, atol=1e-6)  # fmt: skip
