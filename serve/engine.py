@@ -266,8 +266,7 @@ class Engine:
         if not self._rows:
             if self._queue.empty():
                 self._wake.wait(timeout=0.1)
-                self._wake.clear()  # whatever set it is in a queue, read below or at the next turn
-            self._run_calls()
+                self._wake.clear()  # whatever set it is in a queue: a request is read below, a call at the next turn
             try:
                 taken.append(self._queue.get_nowait())
             except queue.Empty:

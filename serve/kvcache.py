@@ -5,13 +5,14 @@ cache: at 8 rows × ~640 tokens that is 36 copies of 2.6 MB a step (~32 ms timed
 cores; a batch-8 step of the default model went from 84–95 to 80–83 ms). `GrowingLayer` and
 `GrowingSlidingLayer` keep keys and values at the front of a buffer with spare room and write each
 step's tokens into it, handing attention views of the buffer; only when the room is used up (every
-`ROOM` tokens) or a trim or a leaving row replaced the tensors from outside are they copied, once,
-into a new buffer; a merge writes the joined rows straight into one. What attention sees, and what
+`ROOM` tokens) or a trim replaced the tensors from outside are they copied, once, into a new buffer;
+a merge writes the joined rows straight into one, and leaving rows are removed inside it. What attention sees, and what
 the mask sizes say, is exactly what the transformers layers give.
 
 The cache stays left-aligned: every row's next token sits at the same cache position, shorter rows
 padded on the left and masked out. `merge_caches` pads the shorter side's keys/values on the left;
-`trim_cache` cuts columns that only padding uses, so a busy server's cache does not grow without end.
+`keep_rows` and `trim_cache` cut columns that only padding uses, so a busy server's cache does not grow
+without end.
 """
 
 from __future__ import annotations
@@ -113,14 +114,17 @@ def _left_pad(mask: torch.Tensor, width: int) -> torch.Tensor:
     return torch.cat([mask.new_zeros((mask.shape[0], width - mask.shape[1])), mask], dim=1)
 
 
+_GROWING = (GrowingLayer, GrowingSlidingLayer)
+
+
 def growing(config) -> bool:
     """Whether every layer of `new_cache(config)` appends in place, so that its caches can be merged and trimmed."""
-    return all(isinstance(layer, (GrowingLayer, GrowingSlidingLayer)) for layer in new_cache(config).layers)
+    return all(isinstance(layer, _GROWING) for layer in new_cache(config).layers)
 
 
 def mergeable(cache) -> bool:
     """Whether `merge_caches` and `trim_cache` know every layer of this cache."""
-    return all(isinstance(layer, (GrowingLayer, GrowingSlidingLayer)) and layer.is_initialized for layer in cache.layers)
+    return all(isinstance(layer, _GROWING) and layer.is_initialized for layer in cache.layers)
 
 
 def merge_caches(parts: list[tuple[DynamicCache, torch.Tensor]]) -> torch.Tensor:
@@ -137,10 +141,15 @@ def merge_caches(parts: list[tuple[DynamicCache, torch.Tensor]]) -> torch.Tensor
     return torch.cat([_left_pad(mask, width) for _, mask in parts])
 
 
+def _unused_columns(mask: torch.Tensor) -> int:
+    """How many leading columns of `mask` no row uses."""
+    used = mask.any(dim=0).nonzero()
+    return int(used[0]) if len(used) else 0
+
+
 def trim_cache(cache, mask: torch.Tensor) -> torch.Tensor:
     """Cut the leading columns that no remaining row uses; returns the trimmed mask."""
-    used = mask.any(dim=0).nonzero()
-    cut = int(used[0]) if len(used) else 0
+    cut = _unused_columns(mask)
     if cut == 0:
         return mask
     width = mask.shape[1] - cut
@@ -161,10 +170,8 @@ def keep_rows(cache, mask: torch.Tensor, keep: list[int]) -> torch.Tensor:
     a decoding step, mostly page faults on the new memory, and the next step ~10 ms more to rebuffer; this: ~3 ms.
     """
     mask = mask[keep]
-    used = mask.any(dim=0).nonzero()
-    width = mask.shape[1] - (int(used[0]) if len(used) else 0)
-    if not all(isinstance(layer, (GrowingLayer, GrowingSlidingLayer)) and layer.keys is getattr(layer, "_view", None)
-               for layer in cache.layers):  # fmt: skip
+    width = mask.shape[1] - _unused_columns(mask)
+    if not all(isinstance(layer, _GROWING) and layer.keys is getattr(layer, "_view", None) for layer in cache.layers):
         cache.batch_select_indices(torch.tensor(keep, device=mask.device))
         return trim_cache(cache, mask)
     for layer in cache.layers:
