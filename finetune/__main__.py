@@ -18,9 +18,8 @@ import time
 
 import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
-from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
-
-from finetune.data import (
+from ragtune.evaluation.metrics import rouge_l
+from ragtune.finetune.data import (
     IGNORE_INDEX,
     DataError,
     DataReport,
@@ -32,8 +31,8 @@ from finetune.data import (
     split,
     tokenize_all,
 )
-from finetune.generation import generate_batch
-from finetune.lora import (
+from ragtune.finetune.generation import generate_batch
+from ragtune.finetune.lora import (
     ADAPTER_RECORD,
     SupervisedTrainer,
     merge_adapter,
@@ -42,11 +41,12 @@ from finetune.lora import (
     staging_dir,
     write_json,
 )
-from finetune.metrics import rouge_l
-from finetune.models import ModelNotFound, load_generator, pick_device
-from rag.config import ConfigError, config_to_dict, load_config
-from rag.hardware import precision_dtype
-from rag.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids
+from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
+
+from ragtune.config import ConfigError, config_to_dict, load_config
+from ragtune.hardware import precision_dtype
+from ragtune.models import ModelNotFound, load_generator, pick_device
+from ragtune.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids
 
 log = logging.getLogger("finetune")
 
@@ -276,8 +276,8 @@ def with_retrieved_context(cfg, examples: list, report: DataReport) -> list:
     """RAFT: give each cited row retrieved distractors from the live index (see finetune/raft.py)."""
     import random
 
-    from finetune.raft import raft_example
-    from rag.retrieve import build_retriever
+    from ragtune.finetune.raft import raft_example
+    from ragtune.rag.retrieve import build_retriever
 
     ft = cfg.finetune
     retriever = build_retriever(cfg)

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.prompt import Passage, build_messages, render_example
+from ragtune.prompt import Passage, build_messages, render_example
 
 IGNORE_INDEX = -100
 # C0/C1 control characters except tab and newline, and the Unicode replacement character.

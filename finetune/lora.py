@@ -10,10 +10,9 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from ragtune.finetune.data import IGNORE_INDEX
+from ragtune.finetune.generation import generate_batch
 from transformers import Trainer
-
-from finetune.data import IGNORE_INDEX
-from finetune.generation import generate_batch
 
 ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: what the server checks
 

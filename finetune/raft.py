@@ -12,8 +12,9 @@ import random
 import re
 from dataclasses import replace
 
-from finetune.data import Example
-from rag.prompt import Passage
+from ragtune.finetune.data import Example
+
+from ragtune.prompt import Passage
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
 

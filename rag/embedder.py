@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rag.hardware import precision_dtype
+from ragtune.hardware import precision_dtype
 
 PACKAGED_EMBEDDERS = {
     # name -> (package, folder inside it, how to install)

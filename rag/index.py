@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from ragtune.rag import store
+from ragtune.rag.chunking import Chunk, chunk_document, make_splitter
+from ragtune.rag.documents import Document, DocumentError, LoadReport, load_corpus
+from ragtune.rag.embedder import embed, load_embedder, resolve_embedder
 
-from rag import store
-from rag.chunking import Chunk, chunk_document, make_splitter
-from rag.config import ConfigError, load_config
-from rag.documents import Document, DocumentError, LoadReport, load_corpus
-from rag.embedder import embed, load_embedder, resolve_embedder
+from ragtune.config import ConfigError, load_config
 
 log = logging.getLogger("rag.index")
 

@@ -7,9 +7,10 @@ import json
 import logging
 import sys
 
-from rag.config import ConfigError, load_config
-from rag.retrieve import EmptyQuestion, build_retriever
-from rag.store import IndexMismatch, IndexNotFound
+from ragtune.rag.retrieve import EmptyQuestion, build_retriever
+from ragtune.rag.store import IndexMismatch, IndexNotFound
+
+from ragtune.config import ConfigError, load_config
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,13 +10,13 @@ from typing import Literal
 
 import faiss
 import numpy as np
+from ragtune.rag import store
+from ragtune.rag.chunking import Chunk
+from ragtune.rag.embedder import embed, load_embedder
+from ragtune.rag.fusion import mmr, near_best, top, weighted_rrf, weighted_scores
+from ragtune.rag.lexical import looks_vietnamese
 
-from rag import store
-from rag.chunking import Chunk
-from rag.embedder import embed, load_embedder
-from rag.fusion import mmr, near_best, top, weighted_rrf, weighted_scores
-from rag.lexical import looks_vietnamese
-from rag.prompt import Passage
+from ragtune.prompt import Passage
 
 Mode = Literal["hybrid", "dense", "bm25"]
 

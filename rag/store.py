@@ -18,9 +18,8 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
-from rag.chunking import Chunk
-from rag.lexical import LexicalIndex
+from ragtune.rag.chunking import Chunk
+from ragtune.rag.lexical import LexicalIndex
 
 CURRENT = "CURRENT"
 KEEP_VERSIONS = 3

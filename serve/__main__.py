@@ -7,9 +7,9 @@ import logging
 import sys
 
 import uvicorn
+from ragtune.serve.app import create_app
 
-from rag.config import ConfigError, load_config
-from serve.app import create_app
+from ragtune.config import ConfigError, load_config
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,19 +18,19 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from ragtune.finetune.generation import Completion
+from ragtune.rag.retrieve import EmptyQuestion, Hit, Retriever, build_retriever
+from ragtune.rag.store import IndexMismatch, IndexNotFound
+from ragtune.serve.citations import clean_citations
+from ragtune.serve.engine import Engine, GenRequest, QueueFull
+from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
+from ragtune.serve.guard import LeakGuard
+from ragtune.serve.metrics import Metrics
+from ragtune.serve.remote import RemoteEngine, RemoteError
+from ragtune.serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest, Source
 
-from finetune.generation import Completion
-from rag.config import Config
-from rag.prompt import build_messages, render_prompt, stop_strings
-from rag.retrieve import EmptyQuestion, Hit, Retriever, build_retriever
-from rag.store import IndexMismatch, IndexNotFound
-from serve.citations import clean_citations
-from serve.engine import Engine, GenRequest, QueueFull
-from serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
-from serve.guard import LeakGuard
-from serve.metrics import Metrics
-from serve.remote import RemoteEngine, RemoteError
-from serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest, Source
+from ragtune.config import Config
+from ragtune.prompt import build_messages, render_prompt, stop_strings
 
 log = logging.getLogger("serve")
 STATIC = Path(__file__).parent / "static"

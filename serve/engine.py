@@ -26,9 +26,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import torch
-
-from finetune.generation import Completion
-from serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache
+from ragtune.finetune.generation import Completion
+from ragtune.serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache
 
 log = logging.getLogger("serve.engine")
 

@@ -7,10 +7,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from finetune.lora import ADAPTER_RECORD
-from finetune.models import load_generator, packed_decode_attention, pick_device
-from rag.hardware import precision_dtype
-from rag.prompt import check_prompt_format, stop_token_ids
+from ragtune.finetune.lora import ADAPTER_RECORD
+from ragtune.serve.attention import packed_decode_attention
+
+from ragtune.hardware import precision_dtype
+from ragtune.models import load_generator, pick_device
+from ragtune.prompt import check_prompt_format, stop_token_ids
 
 log = logging.getLogger("serve.generator")
 
@@ -66,7 +68,7 @@ def load_tokenizer_only(generator_ref: str, models_dir: Path, merged_dir: Path, 
     """For a remote generator: the prompt is still rendered here, with the tokenizer the adapter learned."""
     from transformers import AutoTokenizer
 
-    from finetune.models import resolve_generator
+    from ragtune.models import resolve_generator
 
     source = merged_dir if (merged_dir / ADAPTER_RECORD).exists() else resolve_generator(generator_ref, models_dir)
     tokenizer = AutoTokenizer.from_pretrained(source)

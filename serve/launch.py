@@ -36,7 +36,7 @@ def running_server(overrides: list[str], *, config: str = "config.yaml", wait_fo
     """
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "serve", "--config", config, f"serve.port={port}", *overrides],
+    proc = subprocess.Popen([sys.executable, "-m", "ragtune.serve", "--config", config, f"serve.port={port}", *overrides],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

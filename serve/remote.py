@@ -14,9 +14,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
-
-from finetune.generation import Completion
-from serve.engine import QueueFull
+from ragtune.finetune.generation import Completion
+from ragtune.serve.engine import QueueFull
 
 log = logging.getLogger("serve.remote")
 

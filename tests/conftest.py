@@ -17,7 +17,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from finetune.models import GEMMA_CHAT_TEMPLATE  # noqa: E402
+from ragtune.models import GEMMA_CHAT_TEMPLATE  # noqa: E402
 
 SPECIAL = ["<pad>", "<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>", "<unk>"]
 TRAINING_TEXT = [

@@ -8,10 +8,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from ragtune.finetune.data import DataReport, read_examples, read_questions
+from ragtune.rag.documents import LoadReport, load_corpus
 
-from finetune.data import DataReport, read_examples, read_questions
-from rag.config import DEFAULT_NOT_FOUND
-from rag.documents import LoadReport, load_corpus
+from ragtune.config import DEFAULT_NOT_FOUND
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / "corpora"

@@ -3,15 +3,15 @@
 import json
 
 from fastapi.testclient import TestClient
+from ragtune.evaluation.evaluate import run as evaluate_run
+from ragtune.finetune.__main__ import main as finetune_main
+from ragtune.finetune.lora import ADAPTER_RECORD
+from ragtune.rag.index import build_index
+from ragtune.rag.retrieve import Retriever
+from ragtune.serve.app import Services, create_app
+from ragtune.serve.generator import load_for_serving
 
-from finetune.__main__ import main as finetune_main
-from finetune.evaluate import run as evaluate_run
-from finetune.lora import ADAPTER_RECORD
-from rag.config import load_config
-from rag.index import build_index
-from rag.retrieve import Retriever
-from serve.app import Services, create_app
-from serve.generator import load_for_serving
+from ragtune.config import load_config
 
 ROWS = [
     {"instruction": "Nghỉ phép năm bao nhiêu ngày?", "output": "Dạ, 14 ngày [1].",

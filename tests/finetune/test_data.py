@@ -1,8 +1,7 @@
 import json
 
 import pytest
-
-from finetune.data import (
+from ragtune.finetune.data import (
     IGNORE_INDEX,
     DataError,
     DataReport,
@@ -14,7 +13,8 @@ from finetune.data import (
     tokenize_all,
     tokenize_example,
 )
-from rag.prompt import Passage
+
+from ragtune.prompt import Passage
 
 
 def test_clean_text_counts_each_fix():
@@ -109,7 +109,7 @@ def test_near_duplicates_differing_in_case_and_punctuation_are_dropped(tmp_path)
 
 
 def test_leakage_check_finds_a_paraphrase_of_an_eval_question():
-    from finetune.data import leaked_questions
+    from ragtune.finetune.data import leaked_questions
 
     train = [Example("Nhân viên được nghỉ phép năm bao nhiêu ngày?", "a", source="t:1"), Example("Giờ làm việc?", "b", source="t:2")]
     leaks = leaked_questions(train, ["Nhân viên được nghỉ phép năm bao nhiêu ngày ạ?", "Wi-Fi khách là gì?"])
@@ -118,7 +118,7 @@ def test_leakage_check_finds_a_paraphrase_of_an_eval_question():
 
 
 def test_preview_marks_exactly_the_trained_tokens(tiny_tokenizer):
-    from finetune.data import render_trained
+    from ragtune.finetune.data import render_trained
 
     row = tokenize_example(tiny_tokenizer, Example("Giờ làm việc?", "Từ 8 giờ 30."), "SYS")
     text = render_trained(tiny_tokenizer, row)

@@ -1,9 +1,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
-from finetune.data import IGNORE_INDEX, Example, tokenize_example
-from finetune.lora import pad_collate, supervised_loss
+from ragtune.finetune.data import IGNORE_INDEX, Example, tokenize_example
+from ragtune.finetune.lora import pad_collate, supervised_loss
 
 
 @pytest.mark.parametrize("lm", ["tiny_model", "sliding_lm"])  # Llama; Gemma 3 with rows longer than its window

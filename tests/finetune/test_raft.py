@@ -1,8 +1,9 @@
 import random
 
-from finetune.data import Example
-from finetune.raft import raft_example
-from rag.prompt import Passage
+from ragtune.finetune.data import Example
+from ragtune.finetune.raft import raft_example
+
+from ragtune.prompt import Passage
 
 GOLD = Passage("Nghỉ phép năm 14 ngày.", "Nghỉ phép", "company/nghi-phep.md")
 OLD_DISTRACTOR = Passage("Giá vé xe.", "Công tác", "company/cong-tac.md")

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 from peft import PeftModel
+from ragtune.finetune.__main__ import main as finetune_main
+from ragtune.finetune.lora import ADAPTER_RECORD
 from transformers import AutoModelForCausalLM
-
-from finetune.__main__ import main as finetune_main
-from finetune.lora import ADAPTER_RECORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [
@@ -58,7 +57,7 @@ def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_pat
 def test_resume_after_a_killed_run_continues_from_the_checkpoint(tmp_path, tiny_model_dir):
     args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=60", "finetune.save_steps=5", "finetune.compare_rows=0")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "finetune", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args],
+    proc = subprocess.Popen([sys.executable, "-m", "ragtune.finetune", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.time() + 120
     while time.time() < deadline and not list((tmp_path / "ckpt").glob("checkpoint-10")):
@@ -80,7 +79,7 @@ def test_torchrun_two_cpu_processes_train_one_adapter(tmp_path, tiny_model_dir):
     args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=3", "finetune.compare_rows=0")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
-           "-m", "finetune", "--config", str(tmp_path / "none.yaml"), *args]  # fmt: skip
+           "-m", "ragtune.finetune", "--config", str(tmp_path / "none.yaml"), *args]  # fmt: skip
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
@@ -107,9 +106,8 @@ def test_real_default_model_trains_a_few_steps(tmp_path):
 
 
 def test_retrieval_context_trains_with_retrieved_distractors(tmp_path, tiny_model_dir, tiny_embedder_dir, tiny_corpus):
+    from ragtune.rag.index import build_index
     from sentence_transformers import SentenceTransformer
-
-    from rag.index import build_index
 
     build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8,
                 embedder=SentenceTransformer(str(tiny_embedder_dir), device="cpu"))  # fmt: skip

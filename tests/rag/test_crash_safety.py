@@ -7,17 +7,17 @@ import sys
 import time
 from pathlib import Path
 
-from rag import store
-from rag.index import build_index
-from rag.retrieve import Retriever
+from ragtune.rag import store
+from ragtune.rag.index import build_index
+from ragtune.rag.retrieve import Retriever
 
 TESTS = Path(__file__).resolve().parents[1]
 SLOW_BUILD = """
 import sys, time
 sys.path.insert(0, {tests!r})
 from conftest import HashEmbedder
-from rag import store
-from rag.index import build_index
+from ragtune.rag import store
+from ragtune.rag.index import build_index
 
 class Slow(HashEmbedder):
     def encode(self, texts, **kw):

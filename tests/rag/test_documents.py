@@ -4,8 +4,7 @@ import json
 import os
 
 import pytest
-
-from rag.documents import LoadReport, load_corpus, load_docx, load_html, load_pdf
+from ragtune.rag.documents import LoadReport, load_corpus, load_docx, load_html, load_pdf
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
-
-from rag.fusion import minmax, mmr, near_best, top, weighted_rrf, weighted_scores
-from rag.retrieve import top_positive
+from ragtune.rag.fusion import minmax, mmr, near_best, top, weighted_rrf, weighted_scores
+from ragtune.rag.retrieve import top_positive
 
 
 def test_weighted_rrf_by_hand():

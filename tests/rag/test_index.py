@@ -1,10 +1,9 @@
 import json
 
 import pytest
-
-from rag import store
-from rag.index import build_index
-from rag.retrieve import EmptyQuestion, Retriever
+from ragtune.rag import store
+from ragtune.rag.index import build_index
+from ragtune.rag.retrieve import EmptyQuestion, Retriever
 
 
 def _build(corpus, out, embedder, full=False):

@@ -1,8 +1,8 @@
 import unicodedata
 
-from rag.index import build_index
-from rag.lexical import LexicalIndex, lexical_terms
-from rag.retrieve import Retriever
+from ragtune.rag.index import build_index
+from ragtune.rag.lexical import LexicalIndex, lexical_terms
+from ragtune.rag.retrieve import Retriever
 
 
 def test_terms_are_nfc_lowercase_syllables_and_bigrams():

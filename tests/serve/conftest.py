@@ -2,15 +2,15 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from ragtune.rag.index import build_index
+from ragtune.rag.retrieve import Retriever
+from ragtune.serve.app import Services, create_app
+from ragtune.serve.generator import LoadedModel
+from ragtune.serve.launch import ServerDidNotStart, running_server
 
-from finetune.models import load_generator
-from rag.config import load_config
-from rag.index import build_index
-from rag.prompt import stop_token_ids
-from rag.retrieve import Retriever
-from serve.app import Services, create_app
-from serve.generator import LoadedModel
-from serve.launch import ServerDidNotStart, running_server
+from ragtune.config import load_config
+from ragtune.models import load_generator
+from ragtune.prompt import stop_token_ids
 
 KEY = "live-test-key"
 

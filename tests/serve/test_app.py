@@ -2,10 +2,11 @@ import json
 import threading
 from types import SimpleNamespace
 
-from finetune.generation import Completion
-from rag.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
-from rag.index import build_index
-from serve.engine import QueueFull
+from ragtune.finetune.generation import Completion
+from ragtune.rag.index import build_index
+from ragtune.serve.engine import QueueFull
+
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 
 QUESTION = {"question": "Nghỉ phép năm bao nhiêu ngày?", "max_tokens": 6}
 

@@ -6,9 +6,8 @@ import threading
 
 import pytest
 import torch
-
-from serve import engine as engine_module
-from serve.engine import Engine, prefill_groups, sample
+from ragtune.serve import engine as engine_module
+from ragtune.serve.engine import Engine, prefill_groups, sample
 
 PROMPTS = ["<bos><start_of_turn>user\nNghỉ phép?<end_of_turn>\n<start_of_turn>model\n",
            "<bos><start_of_turn>user\nGiờ làm việc từ mấy giờ đến mấy giờ?<end_of_turn>\n<start_of_turn>model\n",

@@ -7,14 +7,14 @@ which is what a fresh clone serves.
 
 import pytest
 from fastapi.testclient import TestClient
+from ragtune.rag.embedder import load_embedder
+from ragtune.rag.index import build_index
+from ragtune.rag.retrieve import build_retriever
+from ragtune.serve.app import Services, create_app
+from ragtune.serve.generator import load_for_serving
+from ragtune.serve.guard import LeakGuard
 
-from rag.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT, load_config
-from rag.embedder import load_embedder
-from rag.index import build_index
-from rag.retrieve import build_retriever
-from serve.app import Services, create_app
-from serve.generator import load_for_serving
-from serve.guard import LeakGuard
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT, load_config
 
 ATTACK = (
     "# Quy định giờ làm việc\n\n"

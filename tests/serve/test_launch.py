@@ -1,8 +1,7 @@
 import time
 
 import pytest
-
-from serve.launch import ServerDidNotStart, running_server
+from ragtune.serve.launch import ServerDidNotStart, running_server
 
 
 def test_a_server_that_exits_is_reported_at_once(tmp_path):

@@ -6,8 +6,7 @@ import time
 
 import httpx
 import pytest
-
-from rag.index import build_index
+from ragtune.rag.index import build_index
 
 KEY = "live-test-key"
 

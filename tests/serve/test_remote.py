@@ -1,10 +1,10 @@
 """ragtune with a remote generator: a second ragtune process (uvicorn) generates, this one retrieves."""
 
 from fastapi.testclient import TestClient
+from ragtune.rag.index import build_index
+from ragtune.serve.app import create_app, load_services
 
-from rag.config import load_config
-from rag.index import build_index
-from serve.app import create_app, load_services
+from ragtune.config import load_config
 
 
 def test_a_second_ragtune_process_generates_for_this_one(server, tiny_model_dir, tmp_path):

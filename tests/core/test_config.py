@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from finetune.models import PACKAGED
-from rag.config import PACKAGED_GENERATORS, Config, ConfigError, load_config
+from ragtune.config import PACKAGED_GENERATORS, Config, ConfigError, load_config
+from ragtune.models import PACKAGED
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,18 +15,19 @@ import sys
 import time
 from pathlib import Path
 
+from ragtune.evaluation import metrics as M
+from ragtune.finetune.data import EvalDataError, Question, read_questions
+from ragtune.finetune.generation import generate_batch
+from ragtune.finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
+from ragtune.rag.retrieve import build_retriever
+from ragtune.rag.store import IndexMismatch, IndexNotFound
+from ragtune.serve.attention import packed_decode_attention
 from tqdm import tqdm
 
-from finetune import metrics as M
-from finetune.data import EvalDataError, Question, read_questions
-from finetune.generation import generate_batch
-from finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
-from finetune.models import ModelNotFound, load_generator, packed_decode_attention, pick_device
-from rag.config import ConfigError, config_to_dict, load_config
-from rag.hardware import precision_dtype
-from rag.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
-from rag.retrieve import build_retriever
-from rag.store import IndexMismatch, IndexNotFound
+from ragtune.config import ConfigError, config_to_dict, load_config
+from ragtune.hardware import precision_dtype
+from ragtune.models import ModelNotFound, load_generator, pick_device
+from ragtune.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
 
 log = logging.getLogger("eval")
 SYSTEMS = ("base", "base+rag", "finetuned", "finetuned+rag")

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from rag.prompt import (
+from ragtune.prompt import (
     Passage,
     PromptFormatMismatch,
     build_messages,

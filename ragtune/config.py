@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from rag.embedder import PACKAGED_EMBEDDERS
+from ragtune.rag.embedder import PACKAGED_EMBEDDERS
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 ENV_PREFIX = "RAGTUNE_"

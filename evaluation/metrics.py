@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.lexical import looks_vietnamese as is_vietnamese  # noqa: F401  (one definition, shared)
+from ragtune.rag.lexical import looks_vietnamese as is_vietnamese  # noqa: F401  (one definition, shared)
 
 WORD = re.compile(r"\w+", re.UNICODE)
 CITATION = re.compile(r"\[(\d{1,2})\]")
