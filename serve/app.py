@@ -21,8 +21,9 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from ragtune.finetune.generation import Completion
 from ragtune.rag.retrieve import EmptyQuestion, Hit, Retriever, build_retriever
 from ragtune.rag.store import IndexMismatch, IndexNotFound
+from ragtune.serve.backend import QueueFull
 from ragtune.serve.citations import clean_citations
-from ragtune.serve.engine import Engine, GenRequest, QueueFull
+from ragtune.serve.engine import Engine, GenRequest
 from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
 from ragtune.serve.guard import LeakGuard
 from ragtune.serve.metrics import Metrics
@@ -246,11 +247,11 @@ def _routes(cfg: Config, metrics: Metrics) -> APIRouter:
     @router.get("/ready", dependencies=auth)
     async def ready(svc: ServicesDep):
         return {"status": "ready", "model": svc.lm.name, "adapter": svc.lm.adapter, "index_version": svc.retriever.version,
-                "queue_depth": svc.engine.depth}  # fmt: skip
+                "queue_depth": svc.engine.stats().queue_depth}  # fmt: skip
 
     @router.get("/metrics", dependencies=auth)
     async def prometheus(svc: ServicesDep):
-        metrics.queue_depth.set(svc.engine.depth)
+        metrics.queue_depth.set(svc.engine.stats().queue_depth)
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     @router.post("/admin/reload", dependencies=auth)

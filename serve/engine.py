@@ -27,13 +27,10 @@ from dataclasses import dataclass, field
 
 import torch
 from ragtune.finetune.generation import Completion
+from ragtune.serve.backend import BackendStats, QueueFull
 from ragtune.serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache
 
 log = logging.getLogger("serve.engine")
-
-
-class QueueFull(RuntimeError):
-    """More requests are waiting than the server accepts; the client should retry later."""
 
 
 @dataclass
@@ -159,9 +156,11 @@ class Engine:
         self._thread = threading.Thread(target=self._run, name="ragtune-generate", daemon=True)
         self._thread.start()
 
-    @property
-    def depth(self) -> int:
-        return self._queue.qsize()
+    def stats(self) -> BackendStats:
+        return BackendStats(self._queue.qsize(), len(self._rows))
+
+    def cancel(self, req: GenRequest) -> None:
+        req.cancelled.set()  # the worker retires the row before its next step
 
     def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> GenRequest:
         req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop(), self._outbox)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 from ragtune.finetune.generation import Completion
-from ragtune.serve.engine import QueueFull
+from ragtune.serve.backend import BackendStats, QueueFull
 
 log = logging.getLogger("serve.remote")
 
@@ -47,9 +47,11 @@ class RemoteEngine:
         self.on_batch = self.on_finish = None
         self._client = httpx.AsyncClient(timeout=timeout_s)
 
-    @property
-    def depth(self) -> int:
-        return self.in_flight
+    def stats(self) -> BackendStats:
+        return BackendStats(0, self.in_flight)
+
+    def cancel(self, req: RemoteRequest) -> None:
+        req.cancelled.set()  # the stream stops reading at its next line and closes the connection
 
     async def call(self, fn, *args, **kwargs):
         """Other work of the server (retrieval) in a thread: generation is not in this process."""

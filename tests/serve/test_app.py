@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from ragtune.finetune.generation import Completion
 from ragtune.rag.index import build_index
-from ragtune.serve.engine import QueueFull
+from ragtune.serve.backend import BackendStats, QueueFull
 
 from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 
@@ -69,8 +69,10 @@ def test_limits_name_the_field_and_leak_nothing(make_client):
 
 
 class _FullEngine:
-    depth = 32
     on_batch = on_finish = None
+
+    def stats(self):
+        return BackendStats(32, 0)
 
     async def call(self, fn, *args, **kwargs):
         return fn(*args, **kwargs)
@@ -131,11 +133,16 @@ class _ParrotEngine:
     """Scripted engine that recites the system prompt word by word (what the bare Gemma 270M did when a
     document asked it to): routing code is under test here, the real model is in test_injection.py."""
 
-    depth = 0
     on_batch = on_finish = None
 
     def __init__(self, text: str):
         self.words = text.split()
+
+    def stats(self):
+        return BackendStats(0, 0)
+
+    def cancel(self, req):
+        req.cancelled.set()
 
     async def call(self, fn, *args, **kwargs):
         return fn(*args, **kwargs)

@@ -1,0 +1,60 @@
+"""What generates text for the answer pipeline: one small interface (text-generation-inference's `Backend`).
+
+The in-process engine (`serve.engine.Engine`), the remote generator (`serve.remote.RemoteEngine`) and the
+test fakes implement it; the pipeline and the routes see nothing else of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from ragtune.finetune.generation import Completion
+
+
+class QueueFull(RuntimeError):
+    """More requests are waiting than the server accepts; the client should retry later."""
+
+
+@dataclass(frozen=True)
+class BackendStats:
+    queue_depth: int  # submitted, not yet generating
+    running: int  # generating now
+
+
+@runtime_checkable
+class Generation(Protocol):
+    """One submitted request. `result` is set once its stream has ended."""
+
+    result: Completion | None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    on_batch: Callable[[int], None] | None  # called with the running rows, once per decoding step
+    on_finish: Callable[[str], None] | None  # called with the finish reason, once per request
+
+    def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> Generation:
+        """Queue a prompt; raises QueueFull when the backend takes no more."""
+        ...
+
+    def stream(self, gen: Generation) -> AsyncIterator[str]:
+        """Text deltas of `gen`; when it ends, `gen.result` holds the Completion."""
+        ...
+
+    async def complete(self, gen: Generation) -> Completion:
+        """The whole Completion of `gen`."""
+        ...
+
+    def cancel(self, gen: Generation) -> None:
+        """Stop generating `gen` (client gone, timed out, blocked); its stream ends with finish 'cancelled'."""
+        ...
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run other compute of the server (retrieval) where it does not compete with generation."""
+        ...
+
+    def stats(self) -> BackendStats: ...
+
+    def close(self) -> None: ...
