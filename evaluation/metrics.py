@@ -14,8 +14,11 @@ from functools import lru_cache
 
 from ragtune.rag.lexical import looks_vietnamese as is_vietnamese  # noqa: F401  (one definition, shared)
 
+from ragtune.citations import CITATION, cited_numbers
+
 WORD = re.compile(r"\w+", re.UNICODE)
-CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
 def tokens(text: str) -> list[str]:
     return WORD.findall(unicodedata.normalize("NFC", text).lower())
 
@@ -65,10 +68,6 @@ def is_refusal(answer: str, phrase: str) -> bool:
     """The fixed 'not in the documents' phrase, tolerant of case, spacing and final punctuation."""
     norm = " ".join(tokens(answer))
     return " ".join(tokens(phrase)) in norm
-
-
-def cited_numbers(answer: str) -> list[int]:
-    return sorted({int(n) for n in CITATION.findall(answer)})
 
 
 def citation_scores(answer: str, source_doc_ids: Sequence[str], gold: Sequence[str]) -> tuple[float, float]:

@@ -14,9 +14,8 @@ from dataclasses import replace
 
 from ragtune.finetune.data import Example
 
+from ragtune.citations import CITATION
 from ragtune.prompt import Passage
-
-CITATION = re.compile(r"\[(\d{1,2})\]")
 
 
 def cited(example: Example) -> list[int]:

@@ -22,7 +22,6 @@ from ragtune.finetune.generation import Completion
 from ragtune.rag.retrieve import EmptyQuestion, Hit, Retriever, build_retriever
 from ragtune.rag.store import IndexMismatch, IndexNotFound
 from ragtune.serve.backend import QueueFull
-from ragtune.serve.citations import clean_citations
 from ragtune.serve.engine import Engine, GenRequest
 from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
 from ragtune.serve.guard import LeakGuard
@@ -30,6 +29,7 @@ from ragtune.serve.metrics import Metrics
 from ragtune.serve.remote import RemoteEngine, RemoteError
 from ragtune.serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest, Source
 
+from ragtune.citations import clean_citations
 from ragtune.config import Config
 from ragtune.prompt import build_messages, render_prompt, stop_strings
 

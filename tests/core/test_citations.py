@@ -1,4 +1,4 @@
-from ragtune.serve.citations import clean_citations
+from ragtune.citations import clean_citations
 
 
 def test_markers_past_the_sources_are_removed_and_counted():
