@@ -8,8 +8,9 @@ from ragtune.finetune.__main__ import main as finetune_main
 from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import Retriever
-from ragtune.serve.app import Services, create_app
+from ragtune.serve.app import create_app
 from ragtune.serve.generator import load_for_serving
+from ragtune.serve.services import Services
 
 from ragtune.config import load_config
 

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from ragtune.rag.embedder import load_embedder
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import build_retriever
-from ragtune.serve.app import Services, create_app
+from ragtune.serve.app import create_app
 from ragtune.serve.generator import load_for_serving
 from ragtune.serve.guard import LeakGuard
+from ragtune.serve.services import Services
 
 from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT, load_config
 

@@ -2,7 +2,8 @@
 
 from fastapi.testclient import TestClient
 from ragtune.rag.index import build_index
-from ragtune.serve.app import create_app, load_services
+from ragtune.serve.app import create_app
+from ragtune.serve.services import load_services
 
 from ragtune.config import load_config
 

@@ -1,0 +1,242 @@
+"""The RAG answer, once, for every route (and the tests) without HTTP.
+
+question + history + options -> retrieve -> (score gate) -> prompt -> generate -> guard -> citations,
+as one final `Answer` (`AnswerPipeline.answer`) or as a stream of events: the sources first, then text
+deltas, then the final answer with usage, timings and finish reason (`AnswerPipeline.stream`).
+The routes (`serve/routes.py`) only translate HTTP to these calls and back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ragtune.finetune.generation import Completion
+from ragtune.rag.retrieve import Hit, Retriever
+from ragtune.serve.backend import Backend, Generation
+from ragtune.serve.guard import LeakGuard
+from ragtune.serve.metrics import Metrics
+from ragtune.serve.schemas import Source
+
+from ragtune.citations import clean_citations
+from ragtune.prompt import build_messages, render_prompt
+
+Disconnected = Callable[[], Awaitable[bool]]  # whether the client has gone; polled while generating
+DISCONNECT_POLL_S = 0.25
+
+
+class GenerationTimeout(RuntimeError):
+    """A generation ran past serve.request_timeout_s and was cancelled."""
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    top_k: int
+    max_tokens: int
+    temperature: float
+    doc_prefix: str = ""  # only documents whose id starts with this
+    retrieval: bool = True  # False: the question alone, no passages
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    sources: list[Source]
+    # stop | length | cancelled | not_found (score gate, nothing generated) | content_filter (guard blocked it)
+    finish_reason: str
+    usage: Usage
+    timings_ms: dict[str, float] = field(default_factory=dict)  # retrieve, generate, total
+
+
+@dataclass(frozen=True)
+class SourcesEvent:
+    sources: list[Source]
+
+
+@dataclass(frozen=True)
+class DeltaEvent:
+    text: str
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    answer: Answer
+
+
+Event = SourcesEvent | DeltaEvent | DoneEvent
+
+
+def retrieval_query(question: str, history: list[dict[str, str]]) -> str:
+    """Follow-ups ("còn trường hợp kia thì sao?") are searched together with the previous user turn."""
+    previous = [t["content"] for t in history if t["role"] == "user"][-1:]
+    return " ".join([*previous, question])
+
+
+def sources_of(hits: list[Hit]) -> list[Source]:
+    return [
+        Source(n=i, doc_id=h.chunk.doc_id, title=h.chunk.title, heading=h.chunk.heading, page=h.chunk.page,
+               score=round(h.score, 4), snippet=h.chunk.text[:300])  # fmt: skip
+        for i, h in enumerate(hits, start=1)
+    ]
+
+
+async def run_to_end(backend: Backend, gen: Generation, timeout_s: float, disconnected: Disconnected | None = None) -> Completion:
+    """The whole completion of `gen`; cancelled if the client leaves or `timeout_s` passes (GenerationTimeout)."""
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(DISCONNECT_POLL_S)
+            if await disconnected():
+                backend.cancel(gen)
+                return
+
+    watcher = asyncio.create_task(watch()) if disconnected else None
+    try:
+        return await asyncio.wait_for(backend.complete(gen), timeout=timeout_s)
+    except TimeoutError:
+        backend.cancel(gen)
+        raise GenerationTimeout(f"generation took longer than {timeout_s} s") from None
+    finally:
+        if watcher:
+            watcher.cancel()
+
+
+async def deltas(backend: Backend, gen: Generation, disconnected: Disconnected | None = None) -> AsyncIterator[str]:
+    """Text deltas of `gen`; a client that leaves (or a consumer that stops early) cancels its generation."""
+    try:
+        async for delta in backend.stream(gen):
+            if disconnected and await disconnected():
+                backend.cancel(gen)
+                return
+            yield delta
+    finally:
+        if gen.result is None:
+            backend.cancel(gen)
+
+
+class AnswerPipeline:
+    def __init__(self, retriever: Retriever, backend: Backend, tokenizer, metrics: Metrics, *, system_prompt: str,
+                 not_found_phrase: str, min_relative_score: float, min_score: float, timeout_s: float):  # fmt: skip
+        self.retriever, self.backend, self.tokenizer, self.metrics = retriever, backend, tokenizer, metrics
+        self.system_prompt = system_prompt
+        self.not_found = not_found_phrase
+        self.min_relative_score = min_relative_score  # chunks below this share of the best stay out of the prompt
+        self.min_score = min_score  # best dense similarity below this: 'not found' without generating (0 = off)
+        self.timeout_s = timeout_s
+        self.guard = LeakGuard(system_prompt, not_found_phrase)
+
+    async def retrieve(self, question: str, history: list[dict[str, str]], options: AnswerOptions) -> list[Hit]:
+        if not options.retrieval:
+            return []
+        began = time.perf_counter()
+        hits = await self.backend.call(self.retriever.search, retrieval_query(question, history), options.top_k,
+                                       doc_prefix=options.doc_prefix, min_share=self.min_relative_score)  # fmt: skip
+        self.metrics.retrieval_seconds.observe(time.perf_counter() - began)
+        return hits
+
+    def gated(self, hits: list[Hit], options: AnswerOptions) -> bool:
+        """The score gate: retrieval found nothing close enough to answer from."""
+        best = max((h.similarity or 0.0 for h in hits), default=0.0)
+        return options.retrieval and self.min_score > 0 and best < self.min_score
+
+    def prompt(self, question: str, history: list[dict[str, str]], hits: list[Hit]) -> str:
+        messages = build_messages(question, [h.passage() for h in hits], history, self.system_prompt)
+        return render_prompt(self.tokenizer, messages)
+
+    def cite(self, text: str, hits: list[Hit]) -> str:
+        """The answer with citation markers that point nowhere removed (and counted)."""
+        text, removed = clean_citations(text, len(hits))
+        self.metrics.citations_removed.inc(removed)
+        return text
+
+    def blocked(self) -> str:
+        self.metrics.answers_blocked.inc()
+        return self.not_found
+
+    async def answer(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
+                     disconnected: Disconnected | None = None) -> Answer:  # fmt: skip
+        clock = _Clock()
+        hits = await self.retrieve(question, history, options)
+        clock.retrieved()
+        if self.gated(hits, options):
+            return Answer(self.not_found, sources_of(hits), "not_found", Usage(0, 0), clock.timings())
+        gen = self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature)
+        completion = await run_to_end(self.backend, gen, self.timeout_s, disconnected)
+        self.metrics.tokens_generated.inc(completion.completion_tokens)
+        usage = Usage(completion.prompt_tokens, completion.completion_tokens)
+        if self.guard.leaks(completion.text):
+            return Answer(self.blocked(), sources_of(hits), "content_filter", usage, clock.timings())
+        return Answer(self.cite(completion.text, hits), sources_of(hits), completion.finish_reason, usage, clock.timings())
+
+    async def stream(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
+                     disconnected: Disconnected | None = None) -> AsyncIterator[Event]:  # fmt: skip
+        """Sources, deltas, then the final answer; a stream is guarded as it goes (stopped at the first leak).
+
+        Raises (QueueFull, EmptyQuestion, ...) before the first event, so a route can still answer with an
+        error status. A client that leaves ends the stream without a final event.
+        """
+        clock = _Clock()
+        hits = await self.retrieve(question, history, options)
+        clock.retrieved()
+        sources = sources_of(hits)
+        if self.gated(hits, options):
+            return _single(sources, Answer(self.not_found, sources, "not_found", Usage(0, 0), clock.timings()))
+        gen = self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature)
+        return self._generated(gen, hits, sources, clock, disconnected)
+
+    async def _generated(self, gen: Generation, hits: list[Hit], sources: list[Source], clock: _Clock,
+                         disconnected: Disconnected | None) -> AsyncIterator[Event]:  # fmt: skip
+        yield SourcesEvent(sources)
+        watch, blocked = self.guard.watch(), False
+        async for delta in deltas(self.backend, gen, disconnected):
+            if watch.feed(delta):
+                blocked = True
+                self.backend.cancel(gen)
+                async for _ in self.backend.stream(gen):  # let the backend retire the row and report usage
+                    pass
+                break
+            yield DeltaEvent(delta)
+        result = gen.result
+        if result is None:  # the client left
+            return
+        self.metrics.tokens_generated.inc(result.completion_tokens)
+        usage = Usage(result.prompt_tokens, result.completion_tokens)
+        if blocked:
+            yield DoneEvent(Answer(self.blocked(), sources, "content_filter", usage, clock.timings()))
+        else:
+            yield DoneEvent(Answer(self.cite(result.text, hits), sources, result.finish_reason, usage, clock.timings()))
+
+
+async def _single(sources: list[Source], answer: Answer) -> AsyncIterator[Event]:
+    """The events of an answer that needed no generation."""
+    yield SourcesEvent(sources)
+    yield DeltaEvent(answer.text)
+    yield DoneEvent(answer)
+
+
+class _Clock:
+    """Milliseconds spent retrieving and generating, as every answer reports them."""
+
+    def __init__(self):
+        self.started = self.retrieved_at = time.perf_counter()
+
+    def retrieved(self) -> None:
+        self.retrieved_at = time.perf_counter()
+
+    def timings(self) -> dict[str, float]:
+        done = time.perf_counter()
+        return {"retrieve": round((self.retrieved_at - self.started) * 1000, 1),
+                "generate": round((done - self.retrieved_at) * 1000, 1),
+                "total": round((done - self.started) * 1000, 1)}  # fmt: skip

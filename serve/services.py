@@ -1,0 +1,75 @@
+"""What the routes depend on: the loaded model, the retriever, the generation backend and the answer
+pipeline over them (built once in the app's lifespan, reached through `Depends`), and the API key check."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+from ragtune.rag.retrieve import Retriever, build_retriever
+from ragtune.serve.backend import Backend
+from ragtune.serve.engine import Engine
+from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
+from ragtune.serve.metrics import Metrics
+from ragtune.serve.pipeline import AnswerPipeline
+from ragtune.serve.remote import RemoteEngine
+
+from ragtune.config import Config
+from ragtune.prompt import stop_strings
+
+log = logging.getLogger("serve")
+
+
+@dataclass
+class Services:
+    config: Config
+    lm: LoadedModel
+    retriever: Retriever
+    engine: Backend | None = None  # created by `start` when not handed in
+    metrics: Metrics | None = None  # set by `start`
+    pipeline: AnswerPipeline | None = None  # set by `start`
+
+    def start(self, metrics: Metrics) -> None:
+        """The backend (unless handed in) and the pipeline, reporting to `metrics`."""
+        cfg = self.config
+        if self.engine is None:
+            self.engine = Engine(self.lm.model, self.lm.tokenizer, self.lm.stop_ids, cfg.serve.max_batch, cfg.serve.max_queue)
+        self.engine.on_batch = metrics.observe_batch
+        self.engine.on_finish = metrics.observe_finish
+        self.metrics = metrics
+        self.pipeline = AnswerPipeline(
+            self.retriever, self.engine, self.lm.tokenizer, metrics, system_prompt=cfg.model.system_prompt,
+            not_found_phrase=cfg.model.not_found_phrase, min_relative_score=cfg.serve.min_relative_score,
+            min_score=cfg.serve.min_score, timeout_s=cfg.serve.request_timeout_s,
+        )  # fmt: skip
+
+
+def load_services(cfg: Config) -> Services:
+    if cfg.serve.generator_url:
+        lm = load_tokenizer_only(cfg.model.generator, cfg.model.models_dir, cfg.finetune.merged_dir, cfg.serve.generator_model)
+        engine = RemoteEngine(cfg.serve.generator_url, cfg.serve.generator_model or lm.name, stop_strings(lm.tokenizer),
+                              cfg.serve.generator_api_key, cfg.serve.max_queue, cfg.serve.request_timeout_s)  # fmt: skip
+        log.info("generation goes to the remote %s (model %s)", cfg.serve.generator_url, engine.model)
+        return Services(cfg, lm, build_retriever(cfg), engine)
+    lm = load_for_serving(
+        cfg.model.generator, cfg.model.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir,
+        cfg.model.device, cfg.model.system_prompt, cfg.model.inference_dtype,
+    )  # fmt: skip
+    return Services(cfg, lm, build_retriever(cfg))
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def require_key(request: Request) -> None:
+    keys = request.app.state.services.config.serve.api_keys
+    if not keys:
+        return
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    ok = scheme.lower() == "bearer" and any(hmac.compare_digest(token.encode(), k.encode()) for k in keys)
+    if not ok:
+        raise HTTPException(401, "missing or invalid API key (Authorization: Bearer <key>)", headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,194 @@
+"""The answer pipeline without HTTP: real retriever (hash embedder) over the tiny corpus, a scripted backend.
+
+The backend is a fake on purpose: what is under test is what the pipeline does with retrieval and with
+whatever text comes back (sources, events, guard, citations, gate, cancellation); the real engine runs
+under it in tests/serve/test_app.py and test_live.py.
+"""
+
+import asyncio
+
+import pytest
+from ragtune.finetune.generation import Completion
+from ragtune.rag.index import build_index
+from ragtune.rag.retrieve import EmptyQuestion, Retriever
+from ragtune.serve.backend import Backend, BackendStats
+from ragtune.serve.metrics import Metrics
+from ragtune.serve.pipeline import (
+    AnswerOptions,
+    AnswerPipeline,
+    DeltaEvent,
+    DoneEvent,
+    GenerationTimeout,
+    SourcesEvent,
+)
+
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
+
+QUESTION = "Nhân viên được nghỉ phép năm bao nhiêu ngày?"
+OPTIONS = AnswerOptions(top_k=3, max_tokens=32, temperature=0.0)
+
+
+class _Gen:
+    def __init__(self):
+        self.result = None
+        self.cancelled = False
+        self.pos = 0
+
+
+class ScriptedBackend:
+    """Answers every prompt with `text`, a word per delta; `hang` never finishes (for timeouts)."""
+
+    on_batch = on_finish = None
+
+    def __init__(self, text: str = "", hang: bool = False):
+        self.words, self.hang = text.split(), hang
+        self.prompts: list[str] = []
+        self.cancelled: list[_Gen] = []
+
+    def submit(self, prompt, max_new_tokens, temperature):
+        self.prompts.append(prompt)
+        return _Gen()
+
+    async def stream(self, gen):
+        while self.hang and not gen.cancelled:
+            await asyncio.sleep(0.01)
+        while gen.pos < len(self.words) and not gen.cancelled:
+            gen.pos += 1
+            yield self.words[gen.pos - 1] + " "
+        gen.result = Completion(" ".join(self.words[: gen.pos]), 50, gen.pos, "cancelled" if gen.cancelled else "stop")
+
+    async def complete(self, gen):
+        async for _ in self.stream(gen):
+            pass
+        return gen.result
+
+    def cancel(self, gen):
+        gen.cancelled = True
+        self.cancelled.append(gen)
+
+    async def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+    def stats(self):
+        return BackendStats(0, 0)
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def make_pipeline(tiny_corpus, tmp_path, hash_embedder):
+    build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
+    retriever = Retriever(tmp_path / "index", "hash-test", embedder=hash_embedder)
+
+    def make(backend, min_score=0.0, timeout_s=30.0, tokenizer=None):
+        assert isinstance(backend, Backend)
+        metrics = Metrics()
+        pipeline = AnswerPipeline(retriever, backend, tokenizer or _Template(), metrics, system_prompt=DEFAULT_SYSTEM_PROMPT,
+                                  not_found_phrase=DEFAULT_NOT_FOUND, min_relative_score=0.0, min_score=min_score,
+                                  timeout_s=timeout_s)  # fmt: skip
+        return pipeline, metrics
+
+    return make
+
+
+class _Template:
+    """A chat template that shows the messages as they are (the real template is tested in tests/core)."""
+
+    def apply_chat_template(self, messages, tokenize=False, add_generation_prompt=True):
+        return "\n".join(f"<{m['role']}>{m['content']}" for m in messages)
+
+
+def _events(pipeline, *args, **kwargs):
+    async def collect():
+        return [e async for e in await pipeline.stream(*args, **kwargs)]
+
+    return asyncio.run(collect())
+
+
+def _counter(metrics: Metrics, name: str) -> float:
+    return metrics.registry.get_sample_value(name) or 0.0
+
+
+def test_answer_has_numbered_sources_and_drops_citations_that_point_nowhere(make_pipeline):
+    backend = ScriptedBackend("Nhân viên được nghỉ 14 ngày [1] [7].")
+    pipeline, metrics = make_pipeline(backend)
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert answer.sources[0].doc_id == "company/nghi-phep.md"
+    assert [s.n for s in answer.sources] == list(range(1, len(answer.sources) + 1)) and len(answer.sources) <= 3
+    assert answer.text == "Nhân viên được nghỉ 14 ngày [1]."
+    assert _counter(metrics, "ragtune_citations_removed_total") == 1
+    assert answer.finish_reason == "stop" and answer.usage.total_tokens == 50 + 8
+    assert set(answer.timings_ms) == {"retrieve", "generate", "total"}
+    prompt = backend.prompts[0]  # the retrieved passage reaches the prompt, numbered as the sources are
+    assert "[1]" in prompt and "14 ngày" in prompt and QUESTION in prompt
+
+
+def test_stream_sends_sources_then_deltas_then_the_final_answer(make_pipeline):
+    pipeline, _ = make_pipeline(ScriptedBackend("Nghỉ 14 ngày [1] [5]."))
+    events = _events(pipeline, QUESTION, [], OPTIONS)
+    assert isinstance(events[0], SourcesEvent) and events[0].sources[0].doc_id == "company/nghi-phep.md"
+    assert isinstance(events[-1], DoneEvent) and all(isinstance(e, DeltaEvent) for e in events[1:-1])
+    assert "".join(e.text for e in events[1:-1]).strip() == "Nghỉ 14 ngày [1] [5]."
+    assert events[-1].answer.text == "Nghỉ 14 ngày [1]." and events[-1].answer.sources == events[0].sources
+
+
+def test_an_answer_that_recites_the_system_prompt_is_blocked_and_its_stream_stopped(make_pipeline):
+    backend = ScriptedBackend("Dạ, " + DEFAULT_SYSTEM_PROMPT)
+    pipeline, metrics = make_pipeline(backend)
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert answer.text == DEFAULT_NOT_FOUND and answer.finish_reason == "content_filter"
+    events = _events(pipeline, QUESTION, [], OPTIONS)
+    shown = "".join(e.text for e in events if isinstance(e, DeltaEvent))
+    assert len(shown.split()) <= 8 and len(backend.cancelled) == 1
+    assert events[-1].answer.text == DEFAULT_NOT_FOUND and events[-1].answer.finish_reason == "content_filter"
+    assert _counter(metrics, "ragtune_answers_blocked_total") == 2
+    ok, _ = make_pipeline(ScriptedBackend(DEFAULT_NOT_FOUND))  # the phrase itself is a legitimate answer
+    assert asyncio.run(ok.answer(QUESTION, [], OPTIONS)).finish_reason == "stop"
+
+
+def test_the_score_gate_answers_not_found_without_generating(make_pipeline):
+    backend = ScriptedBackend("bịa ra một câu trả lời [1]")
+    pipeline, _ = make_pipeline(backend, min_score=0.99)
+    answer = asyncio.run(pipeline.answer("giá vàng hôm nay", [], OPTIONS))
+    assert answer.text == DEFAULT_NOT_FOUND and answer.finish_reason == "not_found" and answer.usage.total_tokens == 0
+    events = _events(pipeline, "giá vàng hôm nay", [], OPTIONS)
+    assert [type(e) for e in events] == [SourcesEvent, DeltaEvent, DoneEvent] and events[1].text == DEFAULT_NOT_FOUND
+    assert backend.prompts == []
+
+
+def test_without_retrieval_the_prompt_has_no_passages_and_follow_ups_search_with_the_previous_turn(make_pipeline):
+    backend = ScriptedBackend("Xin chào.")
+    pipeline, _ = make_pipeline(backend)
+    answer = asyncio.run(pipeline.answer(QUESTION, [], AnswerOptions(3, 8, 0.0, retrieval=False)))
+    assert answer.sources == [] and "[1]" not in backend.prompts[0]
+    history = [{"role": "user", "content": "Luật Cư trú: điều kiện đăng ký thường trú"}, {"role": "assistant", "content": "..."}]
+    follow_up = asyncio.run(pipeline.answer("còn chỗ ở hợp pháp thì sao?", history, OPTIONS))
+    assert follow_up.sources[0].doc_id == "laws/luat-cu-tru.md"
+    only_company = asyncio.run(pipeline.answer(QUESTION, [], AnswerOptions(3, 8, 0.0, doc_prefix="laws/")))
+    assert {s.doc_id for s in only_company.sources} == {"laws/luat-cu-tru.md"}
+
+
+def test_a_generation_past_the_timeout_is_cancelled(make_pipeline):
+    backend = ScriptedBackend("không bao giờ xong", hang=True)
+    pipeline, _ = make_pipeline(backend, timeout_s=0.2)
+    with pytest.raises(GenerationTimeout):
+        asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert len(backend.cancelled) == 1
+
+
+def test_a_client_that_leaves_cancels_its_generation_and_gets_no_final_event(make_pipeline):
+    backend = ScriptedBackend("một hai ba bốn năm sáu")
+    pipeline, _ = make_pipeline(backend)
+
+    async def gone():
+        return True
+
+    events = _events(pipeline, QUESTION, [], OPTIONS, disconnected=gone)
+    assert [type(e) for e in events] == [SourcesEvent] and backend.cancelled and backend.cancelled[0].cancelled
+
+
+def test_an_empty_question_is_a_domain_error(make_pipeline):
+    pipeline, _ = make_pipeline(ScriptedBackend("x"))
+    with pytest.raises(EmptyQuestion):
+        asyncio.run(pipeline.answer("   ", [], OPTIONS))
