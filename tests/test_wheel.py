@@ -1,0 +1,44 @@
+"""The built wheel installs one import name, `ragtune`, into a fresh virtual environment.
+
+PyPI has packages called `rag` and `finetune`: a ragtune that installed top-level `rag`, `serve` or
+`finetune` would break them (or be broken by them) in a user's environment.
+"""
+
+import json
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_wheel_installs_only_ragtune_and_imports_in_a_fresh_venv(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--wheel-dir", str(dist), str(ROOT)], check=True, cwd=tmp_path)  # fmt: skip
+    wheel = next(dist.glob("ragtune-*.whl"))
+    top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {t for t in top_level if not t.endswith(".dist-info")} == {"ragtune"}
+    assert "ragtune/serve/static/index.html" in zipfile.ZipFile(wheel).namelist()
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True)
+    # Dependencies come from this environment's site-packages, added as a plain path: its .pth files (the
+    # editable install of this checkout among them) are not run, so only the wheel can provide `ragtune`.
+    site = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                        text=True).strip())  # fmt: skip
+    (site / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    probe = (
+        "import importlib.util, json, ragtune\n"
+        "import ragtune.config, ragtune.rag.retrieve, ragtune.finetune.data, ragtune.serve.app, ragtune.evaluation.metrics\n"
+        "print(json.dumps({'file': ragtune.__file__, 'top': {n: importlib.util.find_spec(n) is not None\n"
+        "                  for n in ('rag', 'serve', 'finetune', 'evaluation')}}))\n"
+    )
+    out = subprocess.run([python, "-c", probe], cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
+    assert Path(found["file"]).is_relative_to(venv) and not any(found["top"].values()), found
