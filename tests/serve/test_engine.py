@@ -97,7 +97,7 @@ def test_sliding_window_caches_merge_correctly(sliding_lm, tiny_tokenizer):
 def test_the_cache_stays_bounded_while_requests_keep_overlapping(tiny_lm):
     engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=4, batch_window_ms=0)
     widths = []
-    engine.on_batch = lambda _: widths.append(engine._mask.shape[1])
+    engine.on_batch = lambda _: widths.append(engine._batch.mask.shape[1])
     try:
         staggered(engine, PROMPTS * 4, 12, after_deltas=6)  # twelve requests, each joining a busy batch
     finally:
