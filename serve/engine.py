@@ -35,6 +35,8 @@ log = logging.getLogger("serve.engine")
 
 @dataclass
 class GenRequest:
+    """One submitted request, the engine's `Generation`: its stream's events and its cancel flag."""
+
     prompt: str
     max_new_tokens: int
     temperature: float
@@ -168,6 +170,8 @@ def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95)
 
 
 class Engine:
+    """The in-process `Backend`: continuous batching on one worker thread (see the module docstring)."""
+
     def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15):
         self.model, self.tokenizer = model, tokenizer
         self.stop_ids = set(stop_ids)
