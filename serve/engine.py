@@ -35,6 +35,8 @@ log = logging.getLogger("serve.engine")
 
 @dataclass
 class GenRequest:
+    """One submitted request, the engine's `Generation`: its stream's events and its cancel flag."""
+
     prompt: str
     max_new_tokens: int
     temperature: float
@@ -116,6 +118,44 @@ class _Row:
         return completion
 
 
+class _Batch:
+    """The running batch, owned by the worker thread: its rows, their KV cache and attention mask, and each
+    row's next token. Row i of `rows`, `next`, `mask` and the cache is one request; only `admit`, `keep` and
+    `clear` change which rows there are, so the four always agree (a decoding step gives `mask` one more
+    column and `next` a new token per row)."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self.rows: list[_Row] = []
+        self.cache = None
+        self.mask: torch.Tensor | None = None  # 1 where a row has a real token, left-aligned
+        self.next: list[int] = []  # each row's last sampled token, fed at the next step
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def admit(self, parts: list[tuple], rows: list[_Row], first: list[int]) -> None:
+        """Join prefilled rows to the running ones: `parts` holds each prefill group's (cache, mask), in the
+        order of `rows` and of their first tokens `first`; all merge into the running cache at once."""
+        if self.rows:
+            parts.insert(0, (self.cache, self.mask))
+        self.cache = parts[0][0]
+        self.mask = merge_caches(parts) if len(parts) > 1 else parts[0][1]
+        self.rows += rows
+        self.next += first
+
+    def keep(self, indices: list[int]) -> None:
+        """Keep only the rows at `indices`, in order (the cache drops the others in place)."""
+        if not indices:
+            self.clear()
+            return
+        self.mask = keep_rows(self.cache, self.mask, indices)
+        self.rows = [self.rows[i] for i in indices]
+        self.next = [self.next[i] for i in indices]
+
+
 def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95) -> list[int]:
     """Greedy for rows at temperature 0, nucleus sampling for the others; one row's setting never affects another."""
     tokens = logits.argmax(dim=-1)
@@ -130,6 +170,8 @@ def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95)
 
 
 class Engine:
+    """The in-process `Backend`: continuous batching on one worker thread (see the module docstring)."""
+
     def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15):
         self.model, self.tokenizer = model, tokenizer
         self.stop_ids = set(stop_ids)
@@ -140,11 +182,7 @@ class Engine:
         self._wake = threading.Event()  # set by submit and call: an idle worker starts at once
         self._stop = threading.Event()
         self._outbox: list[tuple[GenRequest, str, object]] = []  # written and posted by the worker thread only
-        # the running batch, owned by the worker thread
-        self._rows: list[_Row] = []
-        self._cache = None
-        self._mask: torch.Tensor | None = None  # 1 where a row has a real token, left-aligned
-        self._next: list[int] = []  # each row's last sampled token, fed at the next step
+        self._batch = _Batch()  # the running requests, owned by the worker thread
         self._can_merge = growing(model.config)  # else one batch at a time, each prompt recomputed in full
         # the shared prompt prefix (template + system prompt) and its KV cache, computed once
         self._prefix_ids: list[int] | None = None
@@ -157,7 +195,7 @@ class Engine:
         self._thread.start()
 
     def stats(self) -> BackendStats:
-        return BackendStats(self._queue.qsize(), len(self._rows))
+        return BackendStats(self._queue.qsize(), len(self._batch))
 
     def cancel(self, req: GenRequest) -> None:
         req.cancelled.set()  # the worker retires the row before its next step
@@ -216,13 +254,13 @@ class Engine:
                 newcomers = self._waiting()
                 if newcomers:
                     self._prefill(newcomers)
-                if self._rows:
+                if self._batch:
                     self._step()
             except Exception as e:  # a failed step fails the requests in it, never the worker
                 log.exception("generation failed")
-                for r in {id(r): r for r in newcomers + [row.req for row in self._rows]}.values():
+                for r in {id(r): r for r in newcomers + [row.req for row in self._batch.rows]}.values():
                     r.emit("error", e)
-                self._rows, self._cache, self._mask, self._next = [], None, None, []
+                self._batch.clear()
             self._post()
         self._run_calls()  # fails what is left: nobody waits forever on a stopped engine
 
@@ -257,11 +295,11 @@ class Engine:
 
     def _waiting(self) -> list[GenRequest]:
         """Requests to admit now: up to the free slots; when idle, wait for one and a short window for more."""
-        room = self.max_batch - len(self._rows)
-        if room <= 0 or (self._rows and not self._can_merge):
+        room = self.max_batch - len(self._batch)
+        if room <= 0 or (self._batch and not self._can_merge):
             return []
         taken: list[GenRequest] = []
-        if not self._rows:
+        if not self._batch:
             if self._queue.empty():
                 self._wake.wait(timeout=0.1)
                 self._wake.clear()  # whatever set it is in a queue: a request is read below, a call at the next turn
@@ -340,13 +378,8 @@ class Engine:
                 rows[-1].push(token, tok, self.stop_ids)
             first += tokens
             self._post()  # this group's first tokens need not wait for the next group's forward
-        if self._rows:
-            parts.insert(0, (self._cache, self._mask))
-        self._cache = parts[0][0]
-        self._mask = merge_caches(parts) if len(parts) > 1 else parts[0][1]
-        self._can_merge = self._can_merge and mergeable(self._cache)
-        self._rows += rows
-        self._next += first
+        self._batch.admit(parts, rows, first)
+        self._can_merge = self._can_merge and mergeable(self._batch.cache)
         self._retire()
 
     def _prefill_group(self, ids: list[list[int]], temperatures: list[float], shared: int):
@@ -379,41 +412,37 @@ class Engine:
     @torch.inference_mode()
     def _step(self) -> None:
         """One token for every running row."""
-        width = self._mask.shape[1]
-        mask = torch.cat([self._mask, self._mask.new_ones((len(self._rows), 1))], dim=1)
+        batch = self._batch
+        width = batch.mask.shape[1]
+        mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
         out = self.model(
-            input_ids=torch.tensor(self._next, device=mask.device)[:, None],
+            input_ids=torch.tensor(batch.next, device=mask.device)[:, None],
             attention_mask=mask,
-            position_ids=self._mask.sum(dim=1, keepdim=True),  # real tokens so far = this token's position
-            cache=self._cache,
+            position_ids=batch.mask.sum(dim=1, keepdim=True),  # real tokens so far = this token's position
+            cache=batch.cache,
             cache_position=torch.tensor([width], device=mask.device),
             use_cache=True,
             logits_to_keep=1,
         )
-        self._mask = mask
+        batch.mask = mask
         if self.on_batch:
-            self.on_batch(len(self._rows))
-        self._next = sample(out.logits[:, -1], [row.req.temperature for row in self._rows])
-        for row, token in zip(self._rows, self._next, strict=True):
+            self.on_batch(len(batch))
+        batch.next = sample(out.logits[:, -1], [row.req.temperature for row in batch.rows])
+        for row, token in zip(batch.rows, batch.next, strict=True):
             row.push(token, self.tokenizer, self.stop_ids)
         self._retire()
 
     def _retire(self) -> None:
         """Finish rows that are done or cancelled and take them out of the batch."""
-        for row in self._rows:
+        rows = self._batch.rows
+        for row in rows:
             if row.req.cancelled.is_set() and not row.done:
                 row.done, row.finish = True, "cancelled"
-        if not any(row.done for row in self._rows):
+        if not any(row.done for row in rows):
             return
-        keep = [i for i, row in enumerate(self._rows) if not row.done]
-        for row in self._rows:
+        for row in rows:
             if row.done:
                 completion = row.close(self.tokenizer)
                 if self.on_finish:
                     self.on_finish(completion.finish_reason)
-        if not keep:
-            self._rows, self._cache, self._mask, self._next = [], None, None, []
-            return
-        self._mask = keep_rows(self._cache, self._mask, keep)
-        self._rows = [self._rows[i] for i in keep]
-        self._next = [self._next[i] for i in keep]
+        self._batch.keep([i for i, row in enumerate(rows) if not row.done])

@@ -26,6 +26,8 @@ class RemoteError(RuntimeError):
 
 @dataclass
 class RemoteRequest:
+    """One submitted request, the remote generator's `Generation`."""
+
     prompt: str
     max_new_tokens: int
     temperature: float
@@ -34,7 +36,7 @@ class RemoteRequest:
 
 
 class RemoteEngine:
-    """The Engine interface (submit / stream / complete) over HTTP; concurrency bounded by max_queue."""
+    """The `Backend` interface over HTTP; concurrency bounded by max_queue."""
 
     def __init__(self, url: str, model: str, stop: list[str], api_key: str = "", max_queue: int = 32, timeout_s: float = 180):
         self.url = url.rstrip("/")

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from ragtune.finetune.generation import Completion
 from ragtune.rag.index import build_index
-from ragtune.serve.backend import BackendStats, QueueFull
+from ragtune.serve.backend import Backend, BackendStats, Generation, QueueFull
 
 from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 
@@ -80,12 +80,19 @@ class _FullEngine:
     def submit(self, *args):
         raise QueueFull("full")
 
+    def _never(self, gen):
+        raise AssertionError("the full engine took no request")
+
+    stream = complete = cancel = _never
+
     def close(self):
         pass
 
 
 def test_overload_is_503_with_retry_after(make_client):
-    client = make_client(engine=_FullEngine())
+    engine = _FullEngine()
+    assert isinstance(engine, Backend)  # a change of the interface breaks the fake here, not in a route
+    client = make_client(engine=engine)
     r = client.post("/ask", json=QUESTION)
     assert r.status_code == 503 and r.headers["retry-after"] == "2"
 
@@ -167,7 +174,9 @@ class _ParrotEngine:
 
 
 def test_an_answer_that_repeats_the_system_prompt_is_blocked(make_client):
-    client = make_client(engine=_ParrotEngine("Dạ, " + DEFAULT_SYSTEM_PROMPT))
+    parrot = _ParrotEngine("Dạ, " + DEFAULT_SYSTEM_PROMPT)
+    assert isinstance(parrot, Backend) and isinstance(parrot.submit("", 1, 0.0), Generation)  # up to date
+    client = make_client(engine=parrot)
     assert client.post("/ask", json=QUESTION).json()["answer"] == DEFAULT_NOT_FOUND
     events = sse_events(client.post("/ask", json={**QUESTION, "stream": True}).text)
     shown = "".join(e["text"] for e in events if e["type"] == "delta")

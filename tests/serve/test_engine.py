@@ -97,7 +97,7 @@ def test_sliding_window_caches_merge_correctly(sliding_lm, tiny_tokenizer):
 def test_the_cache_stays_bounded_while_requests_keep_overlapping(tiny_lm):
     engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=4, batch_window_ms=0)
     widths = []
-    engine.on_batch = lambda _: widths.append(engine._mask.shape[1])
+    engine.on_batch = lambda _: widths.append(engine._batch.mask.shape[1])
     try:
         staggered(engine, PROMPTS * 4, 12, after_deltas=6)  # twelve requests, each joining a busy batch
     finally:
@@ -208,3 +208,30 @@ def test_a_shared_prompt_prefix_is_computed_once_and_changes_nothing(which, tiny
     assert engine.prefix_hits >= len(prompts) - 1  # all but the first prompt (nothing to compare it with yet)
     assert len(engine._prefix_ids) >= len(tok(system, add_special_tokens=False)["input_ids"]) - 1
     assert [r.text for r in results] == [solo_greedy(model, tok, p, 12) for p in prompts]
+
+
+def test_cancel_ends_a_middle_row_and_a_queued_request_while_the_others_decode_as_if_alone(tiny_lm):
+    # the row cancelled by Engine.cancel sits between two others, so the batch keeps rows on both sides of it;
+    # with max_batch=3 the fourth request is still queued when cancelled and never reaches the model
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=3, batch_window_ms=200)  # no stop ids
+    finishes = []
+    engine.on_finish = finishes.append
+
+    async def scenario():
+        first, middle, last, queued = (engine.submit(p, 24, 0.0) for p in [*PROMPTS, PROMPTS[0]])
+        engine.cancel(queued)
+        async for _ in engine.stream(middle):
+            engine.cancel(middle)
+        others = [await engine.complete(r) for r in (first, last, queued)]
+        return others[0], middle.result, *others[1:]
+
+    try:
+        first, middle, last, queued = asyncio.run(scenario())
+    finally:
+        engine.close()
+    assert middle.finish_reason == "cancelled" and 0 < middle.completion_tokens < 24
+    assert queued.finish_reason == "cancelled" and queued.completion_tokens == 0 and queued.text == ""
+    for kept, prompt in ((first, PROMPTS[0]), (last, PROMPTS[2])):
+        assert kept.text == solo_greedy(tiny_lm.model, tiny_lm.tokenizer, prompt, 24)
+        assert kept.finish_reason == "length" and kept.completion_tokens == 24
+    assert sorted(finishes) == ["cancelled", "length", "length"]  # the queued request was never a row

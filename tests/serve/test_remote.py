@@ -1,8 +1,14 @@
-"""ragtune with a remote generator: a second ragtune process (uvicorn) generates, this one retrieves."""
+"""ragtune with a remote generator: a second ragtune process (uvicorn) generates, this one retrieves; and a
+remote stream stops when cancelled."""
 
+import asyncio
+import json
+
+import httpx
 from fastapi.testclient import TestClient
 from ragtune.rag.index import build_index
 from ragtune.serve.app import create_app
+from ragtune.serve.remote import RemoteEngine
 from ragtune.serve.services import load_services
 
 from ragtune.config import load_config
@@ -33,3 +39,32 @@ def test_a_second_ragtune_process_generates_for_this_one(server, tiny_model_dir,
     with TestClient(create_app(bad, load_services(bad))) as client:
         r = client.post("/ask", json={"question": "Giờ làm việc?", "max_tokens": 3})
         assert r.status_code == 502 and "remote generator" in r.json()["detail"]
+
+
+def test_cancel_stops_reading_the_remote_stream():
+    words = ["Nghỉ", " phép", " năm"]
+    chunks = [{"choices": [{"text": w, "finish_reason": None}]} for w in words]
+    usage = {"prompt_tokens": 9, "completion_tokens": 3}
+    chunks.append({"choices": [{"text": "", "finish_reason": "length"}], "usage": usage})
+    sse = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    remote = RemoteEngine("http://generator/v1", "tiny", ["<end_of_turn>"])
+    finishes = []
+    remote.on_finish = finishes.append
+
+    async def scenario():
+        # a scripted OpenAI-compatible server behind the engine's HTTP client
+        server = httpx.MockTransport(lambda _: httpx.Response(200, text=sse))
+        remote._client = httpx.AsyncClient(transport=server)
+        whole, cut = remote.submit("prompt", 3, 0.0), remote.submit("prompt", 3, 0.0)
+        seen = []
+        async for delta in remote.stream(cut):
+            seen.append(delta)
+            remote.cancel(cut)
+        await remote.complete(whole)
+        await remote._client.aclose()
+        return seen, cut.result, whole.result
+
+    seen, cut, whole = asyncio.run(scenario())
+    assert seen == ["Nghỉ"] and cut.text == "Nghỉ" and cut.finish_reason == "cancelled"
+    assert whole.text == "Nghỉ phép năm" and whole.finish_reason == "length" and whole.completion_tokens == 3
+    assert sorted(finishes) == ["cancelled", "length"] and remote.stats().running == 0
