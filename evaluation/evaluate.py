@@ -18,12 +18,13 @@ from pathlib import Path
 from ragtune.evaluation import metrics as M
 from ragtune.finetune.data import EvalDataError, Question, read_questions
 from ragtune.finetune.generation import generate_batch
-from ragtune.finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir, write_json
+from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.rag.retrieve import build_retriever
 from ragtune.rag.store import IndexMismatch, IndexNotFound
 from ragtune.serve.attention import packed_decode_attention
 from tqdm import tqdm
 
+from ragtune.artifacts import replace_dir, staging_dir, write_json
 from ragtune.config import ConfigError, config_to_dict, load_config
 from ragtune.hardware import precision_dtype
 from ragtune.models import ModelNotFound, load_generator, pick_device

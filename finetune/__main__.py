@@ -37,12 +37,10 @@ from ragtune.finetune.lora import (
     SupervisedTrainer,
     merge_adapter,
     pad_collate,
-    replace_dir,
-    staging_dir,
-    write_json,
 )
 from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
 
+from ragtune.artifacts import replace_dir, staging_dir, write_json
 from ragtune.config import ConfigError, config_to_dict, load_config
 from ragtune.hardware import precision_dtype
 from ragtune.models import ModelNotFound, load_generator, pick_device

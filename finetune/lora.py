@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import torch
@@ -13,6 +9,8 @@ import torch.nn.functional as F
 from ragtune.finetune.data import IGNORE_INDEX
 from ragtune.finetune.generation import generate_batch
 from transformers import Trainer
+
+from ragtune.artifacts import replace_dir, staging_dir, write_json
 
 ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: what the server checks
 
@@ -66,25 +64,6 @@ class SupervisedTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         loss = supervised_loss(model, inputs)
         return (loss, {"loss": loss}) if return_outputs else loss
-
-
-def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def replace_dir(staging: Path, target: Path) -> None:
-    """Move a finished staging dir into place; the old target survives until the new one is complete."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def staging_dir(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
 
 
 def merge_adapter(peft_model, tokenizer, merged_target: Path, record: dict, stop_ids: list[int], parity_prompts: list[str]) -> dict:

@@ -21,6 +21,8 @@ import numpy as np
 from ragtune.rag.chunking import Chunk
 from ragtune.rag.lexical import LexicalIndex
 
+from ragtune.artifacts import fsync_dir, write_json
+
 CURRENT = "CURRENT"
 KEEP_VERSIONS = 3
 
@@ -31,21 +33,6 @@ class IndexNotFound(FileNotFoundError):
 
 class IndexMismatch(RuntimeError):
     """The index was built with another embedder than the one configured now."""
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_json(path: Path, data) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def new_staging_dir(root: Path) -> Path:
@@ -86,21 +73,21 @@ def write_version(
         f.flush()
         os.fsync(f.fileno())
     LexicalIndex.build([c.embed_text() for c in chunks]).save(staging / "bm25")
-    _write_json(staging / "manifest.json", manifest)
-    _write_json(staging / "config.json", config)  # written last: its presence marks a complete version
+    write_json(staging / "manifest.json", manifest)
+    write_json(staging / "config.json", config)  # written last: its presence marks a complete version
 
 
 def publish(root: Path, staging: Path) -> str:
     """Rename the staging dir to a version name and point CURRENT at it; prune old versions."""
     version = time.strftime("v%Y%m%d-%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}"
-    _fsync_dir(staging)
+    fsync_dir(staging)
     staging.rename(root / version)
     pointer_tmp = root / f".{CURRENT}.tmp"
     pointer_tmp.write_text(version + "\n", encoding="utf-8")
     with open(pointer_tmp, "rb+") as f:
         os.fsync(f.fileno())
     os.replace(pointer_tmp, root / CURRENT)
-    _fsync_dir(root)
+    fsync_dir(root)
     prune(root, keep=KEEP_VERSIONS)
     return version
 

@@ -11,13 +11,14 @@ import hashlib
 import importlib.util
 import json
 import logging
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
+
+from ragtune.artifacts import replace_dir
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +157,7 @@ def materialise(name: str, models_dir: Path) -> Path:
         (out / "ragtune_source.json").write_text(
             json.dumps({"packaged": name, "gguf_sha256": spec.sha256, "packages": list(spec.packages)}, indent=2, sort_keys=True)
         )
-        if target.exists():
-            shutil.rmtree(target)
-        out.rename(target)
+        replace_dir(out, target)  # a half-materialised folder never replaces a good one
     return target
 
 
