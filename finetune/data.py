@@ -1,6 +1,6 @@
 """Instruction data: read and validate JSONL rows, clean them, render and tokenize them for training.
 
-Row formats (DESIGN.md): `{"instruction", "output", "input"?, "context"?, "history"?}` or
+Row formats (docs/design.md): `{"instruction", "output", "input"?, "context"?, "history"?}` or
 `{"messages": [{"role", "content"}, ...]}` ending with the assistant's answer. Bad rows are
 reported as `file:line: reason`; cleaning is counted in a report, never silent.
 """

@@ -1,6 +1,6 @@
 """Generator resolver: a packaged name, a Hugging Face id or a local folder -> model + tokenizer.
 
-Packaged GGUFs (DESIGN.md, "Embedded defaults") are verified by sha256, dequantised and saved once as
+Packaged GGUFs (docs/design.md, "Embedded defaults") are verified by sha256, dequantised and saved once as
 ordinary Hugging Face folders under `models_dir/<name>/`; later loads read that folder (about a
 second). Nothing is downloaded unless the user names a hub id and has a network.
 """

@@ -1,4 +1,4 @@
-"""The prompt contract (DESIGN.md): one function renders a conversation for the model.
+"""The prompt contract (docs/design.md): one function renders a conversation for the model.
 
 System prompt + numbered context blocks with their source titles + chat history + question, through
 the tokenizer's chat template. Fine-tuning renders its examples with these same functions, and the

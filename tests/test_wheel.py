@@ -5,6 +5,7 @@ PyPI has packages called `rag` and `finetune`: a ragtune that installed top-leve
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -15,9 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_wheel_installs_only_ragtune_and_imports_in_a_fresh_venv(tmp_path):
-    dist = tmp_path / "dist"
+    src, dist = tmp_path / "src", tmp_path / "dist"  # built from a copy: setuptools writes build/ beside the sources
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    for package in ("ragtune", "rag", "finetune", "serve", "evaluation"):
+        shutil.copytree(ROOT / package, src / package, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(dist), str(ROOT)], check=True, cwd=tmp_path)  # fmt: skip
+                    "--wheel-dir", str(dist), str(src)], check=True, cwd=tmp_path)  # fmt: skip
     wheel = next(dist.glob("ragtune-*.whl"))
     top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert {t for t in top_level if not t.endswith(".dist-info")} == {"ragtune"}
