@@ -116,3 +116,17 @@ def test_law_markdown_is_reproducible(tmp_path):
     assert [p.name for p in shipped] == sorted(p.name for p in tmp_path.glob("*.md"))
     for p in shipped:
         assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_eval_and_instructions_are_reproducible(tmp_path):
+    """build_eval.py and build_instructions.py rebuild the shipped eval set and training rows exactly."""
+    held_out = tmp_path / "held_out_articles.json"
+    builds = {
+        "build_eval.py": ["--out", tmp_path / "questions.jsonl", "--held-out", held_out],
+        "build_instructions.py": ["--out", tmp_path / "train.jsonl"],
+    }
+    for script, args in builds.items():
+        subprocess.run([sys.executable, CORPORA / script, *args], check=True, capture_output=True)
+    for shipped in ["eval/questions.jsonl", "eval/held_out_articles.json", "instructions/train.jsonl"]:
+        rebuilt = tmp_path / Path(shipped).name
+        assert rebuilt.read_bytes() == (CORPORA / shipped).read_bytes(), shipped
