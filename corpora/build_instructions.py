@@ -38,10 +38,15 @@ import random
 import re
 import string
 import sys
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from ragtune.finetune.data import Example, char_trigrams, leaked_questions, read_questions
+from ragtune.rag.chunking import HEADING, markdown_sections
+from ragtune.rag.documents import Document, load_markdown
+
+from ragtune.prompt import nfc
 
 CORPORA = Path(__file__).resolve().parent
 DOCUMENTS = CORPORA / "documents"
@@ -94,28 +99,20 @@ class Passage:
     text: str
 
 
-def nfc(value):
-    """NFC-normalise every string inside a JSON-like value."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, list):
-        return [nfc(v) for v in value]
-    if isinstance(value, dict):
-        return {k: nfc(v) for k, v in value.items()}
-    return value
+def sections(doc: Document) -> list[tuple[str, str, str]]:
+    """(heading, heading path, body) of each section with text, as the index splits the document
+    (ragtune.rag.chunking.markdown_sections); the text under the `#` title has heading ''."""
+    out = []
+    for start, end, path in markdown_sections(doc.text, doc.title):
+        text = doc.text[start:end]
+        body = (text.partition("\n")[2] if HEADING.match(text) else text).strip()
+        if body:
+            out.append(("" if path == doc.title else path.removeprefix(f"{doc.title} > "), path, body))
+    return out
 
 
-def split_sections(markdown: str) -> tuple[str, list[tuple[str, str]]]:
-    """Document title and its (heading, body) sections; the intro has heading ''."""
-    markdown = nfc(markdown)
-    title, _, rest = markdown.partition("\n")
-    parts = re.split(r"^## ", rest, flags=re.M)
-    sections = [("", parts[0].strip())] if parts[0].strip() else []
-    for part in parts[1:]:
-        heading, _, body = part.partition("\n")
-        sections.append((heading.strip(), body.strip()))
-    return title.removeprefix("# ").strip(), sections
-
+# Passages are cut by words, not by the index's splitter (ragtune.rag.chunking.make_splitter, sized in
+# the embedder's tokens): the rows stay the same whichever embedder is configured.
 
 def count_words(text: str) -> int:
     """Words that contain a letter or digit (table pipes and rules do not count)."""
@@ -145,14 +142,13 @@ def chunk_text(text: str, max_words: int = MAX_PASSAGE_WORDS) -> list[str]:
 
 
 def load_company() -> dict[str, list[Passage]]:
-    """Handbook sections by doc id; non-Markdown files are read from their sources."""
+    """Handbook sections by doc id; non-Markdown files are read from their Markdown sources."""
     docs = {}
     for path in sorted((DOCUMENTS / "company").iterdir()):
-        source = path if path.suffix == ".md" else SOURCES / f"{path.stem}.md"
-        title, sections = split_sections(source.read_text(encoding="utf-8"))
         doc_id = f"company/{path.name}"
-        docs[doc_id] = [Passage(doc_id, heading, f"{title} > {heading}" if heading else title, chunk)
-                        for heading, body in sections for chunk in chunk_text(body)]
+        doc = load_markdown(path if path.suffix == ".md" else SOURCES / f"{path.stem}.md", doc_id)
+        docs[doc_id] = [Passage(doc_id, heading, title, chunk)
+                        for heading, title, body in sections(doc) for chunk in chunk_text(body)]
     return docs
 
 
@@ -161,14 +157,13 @@ def load_laws(held_out: set[tuple[str, str]]) -> tuple[dict, dict]:
     articles, names = {}, {}
     for path in sorted((DOCUMENTS / "laws").glob("*.md")):
         doc_id = f"laws/{path.name}"
-        law, sections = split_sections(path.read_text(encoding="utf-8"))
-        names[doc_id] = law
-        for heading, body in sections:
+        doc = load_markdown(path, doc_id)
+        names[doc_id] = doc.title
+        for heading, title, body in sections(doc):
             number = re.match(r"Điều (\d+)", heading).group(1)
-            if body and (doc_id, number) not in held_out:
-                articles[(doc_id, number)] = [
-                    Passage(doc_id, number, f"{law} > {heading}", chunk)
-                    for chunk in chunk_text(body)]
+            if (doc_id, number) not in held_out:
+                chunks = chunk_text(body)
+                articles[(doc_id, number)] = [Passage(doc_id, number, title, chunk) for chunk in chunks]
     return articles, names
 
 
@@ -204,6 +199,17 @@ class Corpus:
             candidates = [p for p in pool if ok(p) and p not in picked]
             picked.append(rng.choice(candidates))
         return picked
+
+
+def nfc_strings(value):
+    """value with every string inside it NFC-normalised."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [nfc_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {k: nfc_strings(v) for k, v in value.items()}
+    return value
 
 
 def as_context(passages: list[Passage]) -> list[dict]:
@@ -587,21 +593,22 @@ def build_english(corpus: Corpus, rng: random.Random, english: list[dict],
 
 # --------------------------------------------------------------------------- overlap check
 
-def trigrams(text: str) -> set[str]:
-    """Character trigrams of the lower-cased, whitespace-normalised text."""
-    text = " ".join(nfc(text).lower().split())
-    return {text[i:i + 3] for i in range(len(text) - 2)}
+def user_turns(rows: list[dict], out: Path) -> list[Example]:
+    """Every question a written row asks, its instruction and the user turns of its history, as
+    Examples whose source is the row's line in out (for ragtune.finetune.data.leaked_questions)."""
+    turns = []
+    for lineno, row in enumerate(rows, start=1):
+        asked = [row["instruction"]] + [t["content"] for t in row.get("history", []) if t["role"] == "user"]
+        turns += [Example(question, row["output"], source=f"{out}:{lineno}") for question in asked]
+    return turns
 
 
-def max_overlap(eval_path: Path, rows: list[dict]) -> tuple[float, str, str]:
-    """Highest trigram Jaccard similarity between an eval question and a train user turn."""
-    train = {row["instruction"] for row in rows}
-    train |= {turn["content"] for row in rows for turn in row.get("history", []) if turn["role"] == "user"}
-    train_grams = [(t, trigrams(t)) for t in sorted(train)]
+def max_overlap(eval_questions: list[str], train_questions: list[str]) -> tuple[float, str, str]:
+    """Highest character-trigram Jaccard similarity between an eval and a training question."""
+    train_grams = [(t, char_trigrams(t)) for t in sorted(set(train_questions))]
     best = (0.0, "", "")
-    for line in eval_path.read_text(encoding="utf-8").splitlines():
-        question = json.loads(line)["question"]
-        grams = trigrams(question)
+    for question in eval_questions:
+        grams = char_trigrams(question)
         for text, other in train_grams:
             score = len(grams & other) / len(grams | other)
             if score > best[0]:
@@ -635,7 +642,7 @@ def main() -> None:
         "english": build_english(corpus, rng, src["english_qa.jsonl"], out_of_corpus),
         "meta": [{"instruction": row["question"], "output": row["answer"]} for row in meta],
     }
-    rows = [nfc(row) for cat_rows in categories.values() for row in cat_rows]
+    rows = [nfc_strings(row) for cat_rows in categories.values() for row in cat_rows]
     rng.shuffle(rows)
 
     out = Path(args.out)
@@ -653,10 +660,13 @@ def main() -> None:
     print(f"  refusal outputs     {refusals:4d}  {100 * refusals / total:5.1f}%")
     print(f"  English rows        {english:4d}  {100 * english / total:5.1f}%")
 
-    score, question, text = max_overlap(Path(args.eval), rows)
+    eval_questions = [q.question for q in read_questions(Path(args.eval))]
+    asked = user_turns(rows, out)
+    score, question, text = max_overlap(eval_questions, [e.question for e in asked])
     print(f"max eval/train trigram Jaccard: {score:.3f} ({question!r} ~ {text!r})")
-    if score >= MAX_OVERLAP:
-        raise SystemExit("an eval question is too similar to a training instruction")
+    leaks = leaked_questions(asked, eval_questions, threshold=MAX_OVERLAP)
+    if leaks:
+        raise SystemExit("eval questions too similar to training questions:\n" + "\n".join(leaks))
 
 
 if __name__ == "__main__":
