@@ -18,7 +18,6 @@ import html
 import io
 import re
 import textwrap
-import unicodedata
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +26,8 @@ import docx
 from docx.shared import Pt
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+
+from ragtune.prompt import nfc
 
 CORPORA = Path(__file__).resolve().parent
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -49,7 +50,7 @@ TARGETS = {
 def parse_markdown(text: str) -> list[tuple]:
     """Split Markdown into blocks: (h1|h2|p, text), (ul|ol, items), (table, header, rows)."""
     blocks: list[tuple] = []
-    for chunk in re.split(r"\n\s*\n", unicodedata.normalize("NFC", text).strip()):
+    for chunk in re.split(r"\n\s*\n", nfc(text).strip()):
         lines = [line.strip() for line in chunk.splitlines()]
         if lines[0].startswith("## "):
             blocks.append(("h2", lines[0][3:]))

@@ -14,8 +14,9 @@ Each output row: {"question", "reference", "sources", "answerable"}.
 
 import argparse
 import json
-import unicodedata
 from pathlib import Path
+
+from ragtune.prompt import nfc
 
 CORPORA = Path(__file__).resolve().parent
 DOCUMENTS = CORPORA / "documents"
@@ -314,10 +315,6 @@ UNANSWERABLE_VI = [
 UNANSWERABLE_EN = [
     "What is the maximum prison sentence for tax evasion in Vietnam?",
 ]
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def law_title(stem: str) -> str:

@@ -22,6 +22,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ragtune.prompt import nfc
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,7 +36,7 @@ def slugify(name: str) -> str:
 
 def clean(text: str) -> str:
     """NFC, no trailing whitespace on any line, at most one blank line in a row."""
-    lines = [line.rstrip() for line in unicodedata.normalize("NFC", text).splitlines()]
+    lines = [line.rstrip() for line in nfc(text).splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

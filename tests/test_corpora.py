@@ -1,7 +1,9 @@
 """The shipped corpora load through the project's own loaders and validators, with the promised shape."""
 
+import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -116,3 +118,64 @@ def test_law_markdown_is_reproducible(tmp_path):
     assert [p.name for p in shipped] == sorted(p.name for p in tmp_path.glob("*.md"))
     for p in shipped:
         assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_eval_and_instructions_are_reproducible(tmp_path):
+    """build_eval.py and build_instructions.py rebuild the shipped eval set and training rows exactly."""
+    held_out = tmp_path / "held_out_articles.json"
+    builds = {
+        "build_eval.py": ["--out", tmp_path / "questions.jsonl", "--held-out", held_out],
+        "build_instructions.py": ["--out", tmp_path / "train.jsonl"],
+    }
+    for script, args in builds.items():
+        subprocess.run([sys.executable, CORPORA / script, *args], check=True, capture_output=True)
+    for shipped in ["eval/questions.jsonl", "eval/held_out_articles.json", "instructions/train.jsonl"]:
+        rebuilt = tmp_path / Path(shipped).name
+        assert rebuilt.read_bytes() == (CORPORA / shipped).read_bytes(), shipped
+
+
+def _build_instructions():
+    spec = importlib.util.spec_from_file_location("build_instructions", CORPORA / "build_instructions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+QA = {"doc_id": "company/nghi-phep.md", "section": "Nghỉ ốm", "question": "Nghỉ ốm?", "answer": "Dạ, 3 {c}."}
+META = {"question": "Chào!", "answer": "Dạ, chào anh/chị.", "language": "vi"}
+GOOD_ROWS = {"handbook_qa.jsonl": QA, "multi_turn.jsonl": {"turns": [QA, QA]}, "meta.jsonl": META}
+
+
+@pytest.mark.parametrize(
+    ("source", "bad", "message"),
+    [
+        ("handbook_qa.jsonl", {"question": "Nghỉ ốm?"}, "field 'doc_id' is missing"),
+        ("handbook_qa.jsonl", {**QA, "question": ["Nghỉ ốm?"]}, "field 'question' must be a non-empty"),
+        ("handbook_qa.jsonl", {**QA, "anwser": "Dạ."}, "unknown field 'anwser'"),
+        ("multi_turn.jsonl", {"turns": [QA, {**QA, "section": 5}]}, "field 'turns[1].section' must be"),
+        ("meta.jsonl", {**META, "language": "fr"}, "field 'language' is 'fr'"),
+        ("meta.jsonl", '{"question": "Chào!",', "invalid JSON"),
+    ],
+)
+def test_a_malformed_source_row_is_an_error_naming_its_file_line_and_field(tmp_path, source, bad, message):
+    builder = _build_instructions()
+    path = tmp_path / source
+    bad = bad if isinstance(bad, str) else json.dumps(bad, ensure_ascii=False)
+    path.write_text(f"{json.dumps(GOOD_ROWS[source], ensure_ascii=False)}\n\n{bad}\n", encoding="utf-8")
+    with pytest.raises(builder.SourceError) as error:
+        builder.read_source(path, builder.SOURCE_FIELDS[source])
+    assert str(error.value).startswith(f"{path}:3: ") and message in str(error.value)
+
+
+def test_a_source_row_naming_a_missing_section_stops_the_build_with_file_line_and_field(tmp_path):
+    sources = tmp_path / "instructions"
+    shutil.copytree(CORPORA / "sources" / "instructions", sources)
+    path = sources / "english_qa.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = json.dumps({**json.loads(lines[4]), "section": "Không có mục này"}, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = [sys.executable, CORPORA / "build_instructions.py", "--out", tmp_path / "train.jsonl"]
+    result = subprocess.run([*script, "--sources", sources], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {path}:5: field 'section' is 'Không có mục này'"), result.stderr
+    assert not (tmp_path / "train.jsonl").exists()
