@@ -20,6 +20,8 @@ class Metrics:
                                     buckets=(1, 2, 4, 8, 16, 32))  # fmt: skip
         self.generations = Counter("ragtune_generations_total", "finished generations", ["finish_reason"], registry=r)
         self.citations_removed = Counter("ragtune_citations_removed_total", "[n] markers pointing nowhere", registry=r)
+        self.unsupported_claims = Counter("ragtune_unsupported_claims_total",
+                                          "answer sentences whose numbers their cited passage does not hold", registry=r)
         self.answers_blocked = Counter("ragtune_answers_blocked_total", "answers that repeated the system prompt", registry=r)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:

@@ -1,6 +1,6 @@
 """The RAG answer, once, for every route (and the tests) without HTTP.
 
-question + history + options -> retrieve -> (score gate) -> prompt -> generate -> guard -> citations,
+question + history + options -> retrieve -> (score gate) -> prompt -> generate -> guard -> verify -> citations,
 as one final `Answer` (`AnswerPipeline.answer`) or as a stream of events: the sources first, then text
 deltas, then the final answer with usage, timings and finish reason (`AnswerPipeline.stream`).
 The routes (`serve/routes.py`) only translate HTTP to these calls and back.
@@ -19,6 +19,7 @@ from ragtune.serve.backend import Backend, Generation
 from ragtune.serve.guard import LeakGuard
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.schemas import Source
+from ragtune.serve.verify import Verifier
 
 from ragtune.citations import clean_citations
 from ragtune.prompt import build_messages, render_prompt
@@ -58,6 +59,8 @@ class Answer:
     finish_reason: str
     usage: Usage
     timings_ms: dict[str, float] = field(default_factory=dict)  # retrieve, generate, total
+    verified: bool = True  # every number the generated answer stated was in the passage it cited
+    unsupported: int = 0  # sentences replaced by a quote of their source or dropped (serve/verify.py)
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,18 @@ class AnswerPipeline:
         self.metrics.answers_blocked.inc()
         return self.not_found
 
+    def verifier(self, question: str, hits: list[Hit]) -> Verifier:
+        return Verifier([h.passage() for h in hits], question)
+
+    def verified(self, text: str, completion: Completion, verifier: Verifier, sources: list[Source], usage: Usage,
+                 clock: _Clock) -> Answer:  # fmt: skip
+        """The final answer from the sentences that passed (or replaced those that failed) verification."""
+        self.metrics.unsupported_claims.inc(verifier.unsupported)
+        reason = completion.finish_reason
+        if not text.strip() and completion.text.strip():  # every sentence failed: nothing supported is left
+            text, reason = self.not_found, "not_found"
+        return Answer(text.strip(), sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported)
+
     async def answer(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> Answer:  # fmt: skip
         clock = _Clock()
@@ -178,7 +193,9 @@ class AnswerPipeline:
         usage = Usage(completion.prompt_tokens, completion.completion_tokens)
         if self.guard.leaks(completion.text):
             return Answer(self.blocked(), sources_of(hits), "content_filter", usage, clock.timings())
-        return Answer(self.cite(completion.text, hits), sources_of(hits), completion.finish_reason, usage, clock.timings())
+        verifier = self.verifier(question, hits)
+        text = "".join(self.cite(s, hits) for s in [*verifier.feed(completion.text), *verifier.finish()])
+        return self.verified(text, completion, verifier, sources_of(hits), usage, clock)
 
     async def stream(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> AsyncIterator[Event]:  # fmt: skip
@@ -194,12 +211,13 @@ class AnswerPipeline:
         if self.gated(hits, options):
             return _single(sources, Answer(self.not_found, sources, "not_found", Usage(0, 0), clock.timings()))
         gen = self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature)
-        return self._generated(gen, hits, sources, clock, disconnected)
+        return self._generated(gen, question, hits, sources, clock, disconnected)
 
-    async def _generated(self, gen: Generation, hits: list[Hit], sources: list[Source], clock: _Clock,
+    async def _generated(self, gen: Generation, question: str, hits: list[Hit], sources: list[Source], clock: _Clock,
                          disconnected: Disconnected | None) -> AsyncIterator[Event]:  # fmt: skip
         yield SourcesEvent(sources)
         watch, blocked = self.guard.watch(), False
+        verifier, sent = self.verifier(question, hits), []
         async for delta in deltas(self.backend, gen, disconnected):
             if watch.feed(delta):
                 blocked = True
@@ -207,7 +225,9 @@ class AnswerPipeline:
                 async for _ in self.backend.stream(gen):  # let the backend retire the row and report usage
                     pass
                 break
-            yield DeltaEvent(delta)
+            for sentence in verifier.feed(delta):  # a sentence is sent once it is complete and verified
+                sent.append(self.cite(sentence, hits))
+                yield DeltaEvent(sent[-1])
         result = gen.result
         if result is None:  # the client left
             return
@@ -215,8 +235,14 @@ class AnswerPipeline:
         usage = Usage(result.prompt_tokens, result.completion_tokens)
         if blocked:
             yield DoneEvent(Answer(self.blocked(), sources, "content_filter", usage, clock.timings()))
-        else:
-            yield DoneEvent(Answer(self.cite(result.text, hits), sources, result.finish_reason, usage, clock.timings()))
+            return
+        for sentence in verifier.finish():
+            sent.append(self.cite(sentence, hits))
+            yield DeltaEvent(sent[-1])
+        answer = self.verified("".join(sent), result, verifier, sources, usage, clock)
+        if not sent and answer.text:  # nothing passed: the not-found phrase is what the client sees
+            yield DeltaEvent(answer.text)
+        yield DoneEvent(answer)
 
 
 async def _single(sources: list[Source], answer: Answer) -> AsyncIterator[Event]:

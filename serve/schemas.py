@@ -38,6 +38,7 @@ class AskResponse(BaseModel):
     index_version: str
     usage: dict[str, int]
     timings_ms: dict[str, float]
+    verified: bool  # every number the generated answer stated was found in the source it cited
 
 
 class ChatMessage(BaseModel):

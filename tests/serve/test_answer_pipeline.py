@@ -129,7 +129,8 @@ def test_stream_sends_sources_then_deltas_then_the_final_answer(make_pipeline):
     events = _events(pipeline, QUESTION, [], OPTIONS)
     assert isinstance(events[0], SourcesEvent) and events[0].sources[0].doc_id == "company/nghi-phep.md"
     assert isinstance(events[-1], DoneEvent) and all(isinstance(e, DeltaEvent) for e in events[1:-1])
-    assert "".join(e.text for e in events[1:-1]).strip() == "Nghỉ 14 ngày [1] [5]."
+    # what is streamed is what the final answer says: verified and with its citations cleaned, sentence by sentence
+    assert "".join(e.text for e in events[1:-1]).strip() == "Nghỉ 14 ngày [1]."
     assert events[-1].answer.text == "Nghỉ 14 ngày [1]." and events[-1].answer.sources == events[0].sources
 
 
@@ -192,3 +193,26 @@ def test_an_empty_question_is_a_domain_error(make_pipeline):
     pipeline, _ = make_pipeline(ScriptedBackend("x"))
     with pytest.raises(EmptyQuestion):
         asyncio.run(pipeline.answer("   ", [], OPTIONS))
+
+
+def test_an_unsupported_number_is_corrected_before_it_is_sent_and_counted(make_pipeline):
+    wrong = "Dạ, nhân viên chính thức được nghỉ phép năm 21 ngày mỗi năm [1]."
+    pipeline, metrics = make_pipeline(ScriptedBackend(wrong))
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert "14 ngày" in answer.text and "21" not in answer.text and answer.text.endswith("[1]")
+    assert not answer.verified and answer.unsupported == 1
+    events = _events(pipeline, QUESTION, [], OPTIONS)
+    streamed = "".join(e.text for e in events if isinstance(e, DeltaEvent))
+    assert "21" not in streamed and streamed.strip() == events[-1].answer.text == answer.text
+    assert _counter(metrics, "ragtune_unsupported_claims_total") == 2
+    fine, _ = make_pipeline(ScriptedBackend("Nhân viên được nghỉ 14 ngày [1]."))
+    assert asyncio.run(fine.answer(QUESTION, [], OPTIONS)).verified
+
+
+def test_an_answer_with_nothing_supported_becomes_the_not_found_phrase(make_pipeline):
+    pipeline, _ = make_pipeline(ScriptedBackend("Mỗi nhân viên được nhận trợ cấp 100% mỗi năm [1]."))
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert answer.text == DEFAULT_NOT_FOUND and answer.finish_reason == "not_found" and not answer.verified
+    events = _events(pipeline, QUESTION, [], OPTIONS)
+    assert [e.text for e in events if isinstance(e, DeltaEvent)] == [DEFAULT_NOT_FOUND]
+    assert events[-1].answer.text == DEFAULT_NOT_FOUND

@@ -192,3 +192,18 @@ def test_an_answer_that_repeats_the_system_prompt_is_blocked(make_client):
     ok = make_client(engine=_ParrotEngine(DEFAULT_NOT_FOUND))
     assert ok.post("/ask", json=QUESTION).json()["answer"] == DEFAULT_NOT_FOUND
     assert "ragtune_answers_blocked_total 0.0" in ok.get("/metrics").text
+
+
+def test_every_route_says_whether_the_answer_was_verified(make_client):
+    client = make_client(engine=_ParrotEngine("Dạ, nhân viên chính thức được nghỉ phép năm 21 ngày mỗi năm [1]."))
+    body = client.post("/ask", json=QUESTION).json()
+    assert body["verified"] is False and "14 ngày" in body["answer"] and "21" not in body["answer"]
+    done = sse_events(client.post("/ask", json={**QUESTION, "stream": True}).text)[-1]
+    assert done["type"] == "done" and done["verified"] is False and done["answer"] == body["answer"]
+    msgs = [{"role": "user", "content": QUESTION["question"]}]
+    chat = client.post("/v1/chat/completions", json={"messages": msgs}).json()
+    assert chat["verified"] is False and chat["choices"][0]["message"]["content"] == body["answer"]
+    last = sse_events(client.post("/v1/chat/completions", json={"messages": msgs, "stream": True}).text)[-1]
+    assert last["verified"] is False
+    assert "ragtune_unsupported_claims_total 4.0" in client.get("/metrics").text
+    assert isinstance(make_client().post("/ask", json=QUESTION).json()["verified"], bool)  # the real engine too

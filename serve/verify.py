@@ -1,0 +1,186 @@
+"""Verify before answering: every number in a sentence must appear in the passage it cites.
+
+A small model copies the right sentence and then changes the number, or cites [3] for what [1] says.
+Numbers, amounts, percentages, dates and times are what users act on, and they can be checked without
+another model: a sentence's quantities (less those the question itself holds) must all occur in one of
+the passages it cites, or, for a sentence that cites nothing, in some passage. A sentence that fails is
+re-cited when another passage holds its numbers, else replaced by the passage sentence that says the most
+of it, quoted with its citation, or dropped when no passage sentence is close; an answer left with
+nothing becomes the not-found phrase.
+
+Quantities are compared as values with their unit: "20 triệu đồng" = "20.000.000 đồng", "8h30" =
+"8:30", "01/01/2026" = "1/1/2026"; "2 ngày" does not match "2 giờ", and a bare "2" matches either.
+`Verifier` works sentence by sentence, so a stream is verified before each sentence is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ragtune.citations import CITATION, clean_citations
+from ragtune.prompt import Passage, nfc
+
+MULTIPLIERS = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9,
+               "thousand": 1e3, "million": 1e6, "billion": 1e9}  # fmt: skip
+UNITS = ("%", "đồng", "đ", "vnd", "usd", "ngày", "giờ", "tiếng", "phút", "tuần", "tháng", "năm", "lần", "km",
+         "người", "tuổi", "days", "day", "hours", "hour", "minutes", "weeks", "months", "years", "times", "percent")  # fmt: skip
+_UNIT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+_MULT = "|".join(MULTIPLIERS)
+QUANTITY = re.compile(
+    r"(?P<date>\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b)"
+    r"|(?P<time>\b\d{1,2}(?::|h| giờ )\d{2}\b)"
+    rf"|(?P<num>\d+(?:[.,]\d+)*)(?:\s*(?P<mult>{_MULT})\b)?(?:\s*(?P<unit>{_UNIT})(?!\w))?",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"(?<=[.!?…])(?:\s*\[\d{1,3}\])*\s+|\n+")  # markers after the full stop stay with it
+WORD = re.compile(r"\w+")
+MAX_HELD_CHARS = 160  # a stream holds back at most this much of an unfinished sentence (~40 tokens)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: str  # canonical: "20000000", "1.5", "8:30", "1/1/2026"
+    unit: str = ""  # canonical unit word, "" when none was written
+
+    def matches(self, other: Quantity) -> bool:
+        return self.value == other.value and (not self.unit or not other.unit or self.unit == other.unit)
+
+
+def _number(text: str) -> float:
+    """'20.000.000' and '20,000,000' are thousands; '1,5' and '1.5' decimals (Vietnamese and English)."""
+    groups = re.split(r"[.,]", text)
+    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        return float("".join(groups))
+    if len(groups) == 2:
+        return float(f"{groups[0]}.{groups[1]}")
+    return float("".join(groups))
+
+
+def _canonical(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+_UNIT_NAMES = {"đ": "đồng", "vnd": "đồng", "tiếng": "giờ", "percent": "%", "day": "ngày", "days": "ngày",
+               "hour": "giờ", "hours": "giờ", "minutes": "phút", "weeks": "tuần", "months": "tháng",
+               "years": "năm", "times": "lần"}  # fmt: skip
+
+
+def quantities(text: str) -> list[Quantity]:
+    """The quantities written in `text` (citation markers excluded)."""
+    found = []
+    for m in QUANTITY.finditer(CITATION.sub(" ", nfc(text))):
+        if m["date"]:
+            found.append(Quantity("/".join(str(int(p)) for p in m["date"].split("/")), "date"))
+        elif m["time"]:
+            hours, minutes = re.split(r":|h| giờ ", m["time"])
+            found.append(Quantity(f"{int(hours)}:{minutes}", "time"))
+        else:
+            value = _number(m["num"]) * MULTIPLIERS.get((m["mult"] or "").lower(), 1)
+            unit = (m["unit"] or "").lower()
+            found.append(Quantity(_canonical(value), _UNIT_NAMES.get(unit, unit)))
+    return found
+
+
+def supported(claims: list[Quantity], evidence: list[Quantity]) -> bool:
+    return all(any(c.matches(e) for e in evidence) for c in claims)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their trailing separator (joined back they give `text`)."""
+    pieces, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        pieces.append(text[start : m.end()])
+        start = m.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _recite(sentence: str, n: int) -> str:
+    """`sentence` with its citation markers replaced by one `[n]` before the final punctuation."""
+    body, _ = clean_citations(sentence.rstrip(), 0)
+    end = len(body) - 1 if body[-1:] in ".!?…" else len(body)
+    return f"{body[:end]} [{n}]{body[end:]}{sentence[len(sentence.rstrip()) :] or ' '}"
+
+
+def _words(text: str) -> set[str]:
+    return set(WORD.findall(nfc(CITATION.sub(" ", text)).lower()))
+
+
+@dataclass
+class Verifier:
+    """Checks an answer sentence by sentence against the passages it was given (numbered from 1)."""
+
+    passages: list[Passage]
+    question: str = ""
+    unsupported: int = 0  # sentences that failed the check (replaced or dropped)
+    kept: list[str] = field(default_factory=list)  # what the answer says after verification
+    _pending: str = ""
+    _evidence: list[list[Quantity]] = field(init=False)
+    _asked: list[Quantity] = field(init=False)
+
+    def __post_init__(self):
+        self._evidence = [quantities(f"{p.title}\n{p.text}") for p in self.passages]
+        self._asked = quantities(self.question)
+
+    def feed(self, piece: str) -> list[str]:
+        """Add generated text; returns the sentences it completed, as they may be sent."""
+        self._pending += piece
+        sentences = split_sentences(self._pending)
+        if not sentences or not SENTENCE_END.search(sentences[-1]):
+            self._pending = sentences.pop() if sentences else ""
+        else:
+            self._pending = ""
+        if len(self._pending) > MAX_HELD_CHARS and (cut := self._pending.rstrip().rfind(" ")) > 0:
+            sentences.append(self._pending[: cut + 1])  # a sentence that does not end is checked in parts
+            self._pending = self._pending[cut + 1 :]
+        return [s for s in (self._check(s) for s in sentences) if s]
+
+    def finish(self) -> list[str]:
+        """The last, unterminated sentence."""
+        last, self._pending = self._pending, ""
+        return [s for s in [self._check(last)] if s] if last.strip() else []
+
+    @property
+    def verified(self) -> bool:
+        return self.unsupported == 0
+
+    def _cited(self, sentence: str) -> list[int]:
+        numbers = [int(n) for n in CITATION.findall(sentence)]
+        return [n - 1 for n in dict.fromkeys(numbers) if 1 <= n <= len(self.passages)]
+
+    def _check(self, sentence: str) -> str:
+        claims = [q for q in quantities(sentence) if not any(q.matches(a) for a in self._asked)]
+        everything = list(range(len(self.passages)))
+        cited = self._cited(sentence) or everything
+        if not claims or any(supported(claims, self._evidence[i]) for i in cited):
+            self.kept.append(sentence)
+            return sentence
+        self.unsupported += 1
+        elsewhere = [i for i in everything if i not in cited and supported(claims, self._evidence[i])]
+        if elsewhere:  # right fact, wrong source: cite the passage that says it
+            replacement = _recite(sentence, elsewhere[0] + 1)
+        else:
+            replacement = self._quote(sentence, claims, cited) or self._quote(sentence, claims, everything)
+        if replacement:
+            self.kept.append(replacement)
+        return replacement
+
+    def _quote(self, sentence: str, claims: list[Quantity], among: list[int]) -> str:
+        """The sentence of these passages that shares the most words with `sentence` and states a quantity of
+        the same kind as a failed claim (days for days, money for money), with its citation."""
+        wanted = _words(sentence) | _words(self.question)
+        units = {c.unit for c in claims}
+        best, best_score = "", 0.0
+        for i in among:
+            for candidate in split_sentences(self.passages[i].text):
+                if not units & {q.unit for q in quantities(candidate)}:
+                    continue  # it must state the kind of fact that was wrong, not a neighbouring one
+                score = len(wanted & _words(candidate)) / max(len(_words(sentence)), 1)
+                if score > best_score:
+                    best, best_score = f"{candidate.strip()} [{i + 1}]", score
+        if best_score < 0.5:
+            return ""
+        trailing = sentence[len(sentence.rstrip()) :] or " "
+        return best + trailing

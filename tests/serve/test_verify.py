@@ -1,0 +1,74 @@
+"""Verification on crafted answers: pure functions, no model."""
+
+from ragtune.serve.verify import Quantity, Verifier, quantities, split_sentences
+
+from ragtune.prompt import Passage
+
+LEAVE = Passage("Nhân viên chính thức được nghỉ phép năm 14 ngày mỗi năm. Đơn xin nghỉ gửi trước 3 ngày làm việc.",
+                "Quy định nghỉ phép > Nghỉ phép năm", "company/nghi-phep.md")  # fmt: skip
+TRAVEL = Passage("Khoản chi từ 20.000.000 đồng đến dưới 100.000.000 đồng do Giám đốc Tài chính phê duyệt. "
+                 "Văn phòng mở cửa từ 8h30 đến 17:30.", "Chi phí > Phê duyệt", "company/chi-phi.docx")  # fmt: skip
+
+
+def verify(answer: str, passages=(LEAVE, TRAVEL), question: str = "", pieces: int = 0) -> tuple[str, Verifier]:
+    v = Verifier(list(passages), question)
+    if pieces:  # as a stream: the answer arrives a few characters at a time
+        chunks = [answer[i : i + pieces] for i in range(0, len(answer), pieces)]
+        out = [s for c in chunks for s in v.feed(c)] + v.finish()
+    else:
+        out = v.feed(answer) + v.finish()
+    return "".join(out).strip(), v
+
+
+def test_quantities_compare_values_with_their_units():
+    assert quantities("20 triệu đồng") == quantities("20.000.000 đồng") == [Quantity("20000000", "đồng")]
+    assert quantities("1,5 triệu") == [Quantity("1500000", "")]
+    assert quantities("lúc 8h30") == quantities("lúc 8:30") == quantities("8 giờ 30") == [Quantity("8:30", "time")]
+    assert quantities("từ 01/01/2026") == [Quantity("1/1/2026", "date")]
+    assert not Quantity("2", "ngày").matches(Quantity("2", "giờ")) and Quantity("2", "").matches(Quantity("2", "giờ"))
+    assert quantities("theo [1] và [12]") == []  # citation markers are not claims
+
+
+def test_sentences_split_after_the_full_stop_and_keep_their_markers():
+    assert split_sentences("Nghỉ 14 ngày [1]. Gửi trước 3 ngày. [1] Cuối") == ["Nghỉ 14 ngày [1]. ", "Gửi trước 3 ngày. [1] ", "Cuối"]
+    assert "".join(split_sentences("Một.\nHai: 1.000.000 đồng.")) == "Một.\nHai: 1.000.000 đồng."
+
+
+def test_a_supported_answer_passes_unchanged():
+    answer = "Dạ, nhân viên được nghỉ 14 ngày phép năm [1]. Khoản chi 20 triệu đồng do Giám đốc Tài chính duyệt [2]."
+    text, v = verify(answer)
+    assert text == answer and v.verified
+
+
+def test_a_wrong_number_is_caught_and_replaced_by_the_source_sentence_with_its_citation():
+    text, v = verify("Dạ, nhân viên chính thức được nghỉ phép năm 21 ngày mỗi năm [1].")
+    assert text == "Nhân viên chính thức được nghỉ phép năm 14 ngày mỗi năm. [1]" and v.unsupported == 1 and not v.verified
+
+
+def test_the_right_number_under_the_wrong_citation_is_recited():
+    text, v = verify("Văn phòng mở cửa lúc 8:30 [1].")
+    assert text == "Văn phòng mở cửa lúc 8:30 [2]." and v.unsupported == 1
+
+
+def test_an_invented_amount_with_no_close_source_sentence_is_dropped():
+    text, v = verify("Mỗi nhân viên được nhận trợ cấp 100% mỗi năm [1]. Nghỉ phép năm là 14 ngày [1].")
+    assert text == "Nghỉ phép năm là 14 ngày [1]." and v.unsupported == 1
+    alone, _ = verify("Mỗi nhân viên được nhận trợ cấp 100% mỗi năm [1].")
+    assert alone == ""  # nothing left: the pipeline answers the not-found phrase
+
+
+def test_numbers_from_the_question_and_sentences_without_numbers_need_no_source():
+    text, v = verify("Khoản 45 triệu đồng do Giám đốc Tài chính phê duyệt [2].", question="Khoản chi 45 triệu đồng ai duyệt?")
+    assert v.verified and "45 triệu" in text
+    assert verify("Dạ, anh/chị gửi đơn cho quản lý trực tiếp [1].")[1].verified
+
+
+def test_a_stream_is_verified_sentence_by_sentence_with_the_same_result():
+    answer = "Nghỉ phép năm là 14 ngày [1]. Mỗi nhân viên được nhận trợ cấp 100% mỗi năm [1]. Gửi đơn trước 3 ngày [1]."
+    whole, _ = verify(answer)
+    streamed, v = verify(answer, pieces=3)
+    assert streamed == whole == "Nghỉ phép năm là 14 ngày [1]. Gửi đơn trước 3 ngày [1]." and v.unsupported == 1
+    held = Verifier([LEAVE])
+    assert held.feed("Nghỉ phép năm là 14") == []  # an unfinished sentence with a number waits for its end
+    long = Verifier([LEAVE]).feed("từ " * 100)
+    assert long and len(long[0]) > 150  # one that never ends is still sent, in checked parts
