@@ -15,6 +15,7 @@ from functools import lru_cache
 from ragtune.rag.lexical import looks_vietnamese as is_vietnamese  # noqa: F401  (one definition, shared)
 
 from ragtune.citations import CITATION, cited_numbers
+from ragtune.quantities import QUANTITY, quantities
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -83,6 +84,41 @@ def citation_scores(answer: str, source_doc_ids: Sequence[str], gold: Sequence[s
     precision = sum(doc in gold_set for doc in cited) / len(cited)
     recall = len(gold_set & {d for d in cited if d}) / len(gold_set) if gold_set else 0.0
     return precision, recall
+
+
+def _normal(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
+def fact_present(answer: str, alternatives: Sequence[str]) -> bool:
+    """One of the fact's alternative wordings is in the answer (case and spacing aside); a fact that is just a
+    quantity ("14 ngày", "20.000.000 đồng") also counts when the answer writes the same value differently."""
+    said, claimed = _normal(CITATION.sub(" ", answer)), quantities(answer)
+    for alt in alternatives:
+        if _normal(alt) in said:
+            return True
+        wanted = quantities(alt)
+        rest = WORD.findall(QUANTITY.sub(" ", alt))
+        if wanted and not rest and all(any(w.matches(c) for c in claimed) for w in wanted):
+            return True
+    return False
+
+
+def facts_correct(answer: str, facts: Sequence[Sequence[str]]) -> float:
+    """1 when the answer states every fact a correct answer must contain (each a tuple of alternatives)."""
+    return float(all(fact_present(answer, alternatives) for alternatives in facts))
+
+
+def gold_section_cited(answer: str, sources: Sequence[tuple[str, str]], gold_docs: Sequence[str], section: str) -> float:
+    """1 when some [n] of the answer points at a source (doc_id, heading) in the gold section of a gold document
+    (a chunk of a subsection counts: its heading path starts with the section's)."""
+    gold = _normal(section)
+    for n in cited_numbers(answer):
+        if 1 <= n <= len(sources):
+            doc_id, heading = sources[n - 1]
+            if doc_id in gold_docs and _normal(heading).startswith(gold):
+                return 1.0
+    return 0.0
 
 
 def f1(precision: float, recall: float) -> float:

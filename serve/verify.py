@@ -20,66 +20,11 @@ from dataclasses import dataclass, field
 
 from ragtune.citations import CITATION, clean_citations
 from ragtune.prompt import Passage, nfc
+from ragtune.quantities import Quantity, quantities
 
-MULTIPLIERS = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9,
-               "thousand": 1e3, "million": 1e6, "billion": 1e9}  # fmt: skip
-UNITS = ("%", "đồng", "đ", "vnd", "usd", "ngày", "giờ", "tiếng", "phút", "tuần", "tháng", "năm", "lần", "km",
-         "người", "tuổi", "days", "day", "hours", "hour", "minutes", "weeks", "months", "years", "times", "percent")  # fmt: skip
-_UNIT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
-_MULT = "|".join(MULTIPLIERS)
-QUANTITY = re.compile(
-    r"(?P<date>\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b)"
-    r"|(?P<time>\b\d{1,2}(?::|h| giờ )\d{2}\b)"
-    rf"|(?P<num>\d+(?:[.,]\d+)*)(?:\s*(?P<mult>{_MULT})\b)?(?:\s*(?P<unit>{_UNIT})(?!\w))?",
-    re.IGNORECASE,
-)
 SENTENCE_END = re.compile(r"(?<=[.!?…])(?:\s*\[\d{1,3}\])*\s+|\n+")  # markers after the full stop stay with it
 WORD = re.compile(r"\w+")
 MAX_HELD_CHARS = 160  # a stream holds back at most this much of an unfinished sentence (~40 tokens)
-
-
-@dataclass(frozen=True)
-class Quantity:
-    value: str  # canonical: "20000000", "1.5", "8:30", "1/1/2026"
-    unit: str = ""  # canonical unit word, "" when none was written
-
-    def matches(self, other: Quantity) -> bool:
-        return self.value == other.value and (not self.unit or not other.unit or self.unit == other.unit)
-
-
-def _number(text: str) -> float:
-    """'20.000.000' and '20,000,000' are thousands; '1,5' and '1.5' decimals (Vietnamese and English)."""
-    groups = re.split(r"[.,]", text)
-    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
-        return float("".join(groups))
-    if len(groups) == 2:
-        return float(f"{groups[0]}.{groups[1]}")
-    return float("".join(groups))
-
-
-def _canonical(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-_UNIT_NAMES = {"đ": "đồng", "vnd": "đồng", "tiếng": "giờ", "percent": "%", "day": "ngày", "days": "ngày",
-               "hour": "giờ", "hours": "giờ", "minutes": "phút", "weeks": "tuần", "months": "tháng",
-               "years": "năm", "times": "lần"}  # fmt: skip
-
-
-def quantities(text: str) -> list[Quantity]:
-    """The quantities written in `text` (citation markers excluded)."""
-    found = []
-    for m in QUANTITY.finditer(CITATION.sub(" ", nfc(text))):
-        if m["date"]:
-            found.append(Quantity("/".join(str(int(p)) for p in m["date"].split("/")), "date"))
-        elif m["time"]:
-            hours, minutes = re.split(r":|h| giờ ", m["time"])
-            found.append(Quantity(f"{int(hours)}:{minutes}", "time"))
-        else:
-            value = _number(m["num"]) * MULTIPLIERS.get((m["mult"] or "").lower(), 1)
-            unit = (m["unit"] or "").lower()
-            found.append(Quantity(_canonical(value), _UNIT_NAMES.get(unit, unit)))
-    return found
 
 
 def supported(claims: list[Quantity], evidence: list[Quantity]) -> bool:

@@ -87,3 +87,24 @@ def test_bootstrap_of_a_custom_statistic():
     rows = [(True, False)] * 5 + [(False, True)] * 5
     lo, hi = M.bootstrap_ci(rows, statistic=lambda rs: M.balanced_refusal_accuracy([r[0] for r in rs], [r[1] for r in rs]))
     assert lo == hi == 1.0
+
+
+def test_facts_must_all_be_stated_in_some_accepted_wording():
+    facts = [("14 ngày",), ("NS-03", "mẫu NS 03")]
+    assert M.facts_correct("Dạ, được nghỉ 14 ngày, gửi đơn theo mẫu NS-03 [1].", facts) == 1.0
+    assert M.facts_correct("Dạ, được nghỉ 14 ngày [1].", facts) == 0.0  # one fact missing
+    assert M.facts_correct("Dạ, được nghỉ 12 ngày, mẫu ns-03 [1].", facts) == 0.0  # the wrong number
+    money = [("20.000.000 đồng",)]
+    assert M.facts_correct("Từ 20 triệu đồng trở lên [2].", money) == 1.0  # the same amount written otherwise
+    assert M.facts_correct("Từ 2 triệu đồng [2].", money) == 0.0
+    assert M.facts_correct("Mẫu số 3 [1].", [("NS-03",)]) == 0.0  # a code is not a bare number
+
+
+def test_the_gold_section_must_be_the_source_a_citation_points_at():
+    sources = [("laws/bo-luat-dan-su.md", "Bộ luật Dân sự > Điều 451. Mua trả chậm"),
+               ("laws/bo-luat-dan-su.md", "Bộ luật Dân sự > Điều 452. Mua thử")]  # fmt: skip
+    gold = (["laws/bo-luat-dan-su.md"], "Bộ luật Dân sự > Điều 452. Mua thử")
+    assert M.gold_section_cited("Bên mua được coi là đã chấp nhận mua [2].", sources, *gold) == 1.0
+    assert M.gold_section_cited("Bên mua được coi là đã chấp nhận mua [1].", sources, *gold) == 0.0  # the neighbour
+    assert M.gold_section_cited("Bên mua được coi là đã chấp nhận mua.", sources, *gold) == 0.0  # uncited
+    assert M.gold_section_cited("... [9].", sources, *gold) == 0.0
