@@ -134,11 +134,16 @@ def test_eval_and_instructions_are_reproducible(tmp_path):
         assert rebuilt.read_bytes() == (CORPORA / shipped).read_bytes(), shipped
 
 
-def _build_instructions():
-    spec = importlib.util.spec_from_file_location("build_instructions", CORPORA / "build_instructions.py")
+def _builder(name: str):
+    """corpora/<name>.py imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, CORPORA / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _build_instructions():
+    return _builder("build_instructions")
 
 
 QA = {"doc_id": "company/nghi-phep.md", "section": "Nghỉ ốm", "question": "Nghỉ ốm?", "answer": "Dạ, 3 {c}."}
@@ -179,3 +184,43 @@ def test_a_source_row_naming_a_missing_section_stops_the_build_with_file_line_an
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {path}:5: field 'section' is 'Không có mục này'"), result.stderr
     assert not (tmp_path / "train.jsonl").exists()
+
+
+EVAL_QA = {"doc_id": "company/nghi-phep.md", "question": "Nghỉ ốm?", "reference": "Dạ, 3 ngày."}
+EVAL_GOOD_ROWS = {"handbook.jsonl": EVAL_QA, "unanswerable.jsonl": {"question": "Căng tin?", "language": "vi"}}
+
+
+@pytest.mark.parametrize(
+    ("source", "bad", "message"),
+    [
+        ("handbook.jsonl", {"question": "Nghỉ ốm?", "reference": "Dạ."}, "field 'doc_id' is missing"),
+        ("handbook.jsonl", {**EVAL_QA, "refrence": "Dạ."}, "unknown field 'refrence'"),
+        ("handbook.jsonl", {**EVAL_QA, "question": 3}, "field 'question' must be a non-empty string"),
+        ("handbook.jsonl", {**EVAL_QA, "doc_id": "company/khong-co.md"}, "field 'doc_id' is 'company/khong-co.md'"),
+        ("unanswerable.jsonl", {"question": "Căng tin?", "language": "fr"}, "field 'language' is 'fr'"),
+        ("unanswerable.jsonl", '{"question": "Căng tin?",', "invalid JSON"),
+    ],
+)
+def test_a_malformed_eval_source_row_is_an_error_naming_its_file_line_and_field(tmp_path, source, bad, message):
+    builder = _builder("build_eval")
+    path = tmp_path / source
+    bad = bad if isinstance(bad, str) else json.dumps(bad, ensure_ascii=False)
+    path.write_text(f"{json.dumps(EVAL_GOOD_ROWS[source], ensure_ascii=False)}\n\n{bad}\n", encoding="utf-8")
+    with pytest.raises(builder.SourceError) as error:
+        builder.read_source(path, builder.SOURCE_FIELDS[source])
+    assert str(error.value).startswith(f"{path}:3: ") and message in str(error.value)
+
+
+def test_an_eval_row_naming_a_missing_article_stops_the_build_with_file_line_and_field(tmp_path):
+    sources = tmp_path / "eval"
+    shutil.copytree(CORPORA / "sources" / "eval", sources)
+    path = sources / "laws.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = json.dumps({**json.loads(lines[2]), "article": "999"}, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "questions.jsonl"
+    script = [sys.executable, CORPORA / "build_eval.py", "--out", out, "--held-out", tmp_path / "held_out.json"]
+    result = subprocess.run([*script, "--sources", sources], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {path}:3: field 'article' is '999'"), result.stderr
+    assert not out.exists()
