@@ -11,14 +11,24 @@ error naming its file:line and field.  They ask about facts that the training bu
 * unanswerable questions are plausible but their facts appear in no document,
   so the reference is the fixed refusal phrase.
 
-Each output row: {"question", "reference", "sources", "answerable"}.
+Every answerable question names its gold section as the index names it (the heading path that
+ragtune.rag.chunking gives the document's chunks) and the facts a correct answer must contain; the
+script checks that the section is one of the document's and that each fact is written in it and in
+the reference (after NFC, ignoring case and runs of whitespace, not inside a longer word or number).
+
+Each output row: {"question", "reference", "sources", "answerable"}, plus "facts" and "section"
+when answerable.
 """
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+from ragtune.rag.chunking import markdown_sections
+from ragtune.rag.documents import Document, LoadReport, load_corpus
 
 from ragtune.prompt import nfc
 
@@ -30,35 +40,57 @@ REFUSAL = {
     "vi": "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này.",
     "en": "Sorry, the available documents do not contain the information needed to answer this question.",
 }
+MAX_FACTS = 3       # a question names 1 to 3 facts: what a user checks, not a summary of the answer
+MAX_FACT_WORDS = 8  # a fact is a short span (a number, an amount, a form code, a role, a few words)
 
 # --------------------------------------------------------------------------- hand-written rows
 # They live in corpora/sources/eval/, one JSONL file per group, in output order.  Each file's fields
-# and what they hold: a field is a non-empty string unless its spec is a tuple (one of those strings).
+# and what they hold: a field is a non-empty string unless its spec is a tuple (one of those strings)
+# or a list (the facts: 1 to MAX_FACTS items, each a string or a non-empty list of alternative strings).
 
+ANSWERABLE_FIELDS = {
+    "doc_id": "the document that answers: its path under corpora/documents ('company/nghi-phep.md')",
+    "section": "the gold section's heading path as the index names it "
+               "('Luật Cư trú > Điều 27. Điều kiện đăng ký tạm trú'); the title alone for a document "
+               "without '#' sections (the shipped .pdf and .txt ones)",
+    "question": "what the user asks",
+    "reference": "a correct answer in the house voice, without citations",
+    "facts": ["a short span a correct answer must contain, written as in the gold section; "
+              "or a list of alternative wordings, any one of which counts and one of which is written there"],
+}
 SOURCE_FIELDS = {
     # answerable questions about the company handbook
-    "handbook.jsonl": {
-        "doc_id": "the document that answers: its path under corpora/documents ('company/nghi-phep.md')",
-        "question": "what the user asks",
-        "reference": "a correct answer in the house voice, without citations",
-    },
-    # answerable questions about laws; their articles are held out of the training data
-    "laws.jsonl": {
-        "doc_id": "the law that answers ('laws/luat-cu-tru.md')",
-        "article": "the number of the article that answers ('27')",
-        "question": "what the user asks",
-        "reference": "a correct answer in the house voice, without citations",
-    },
+    "handbook.jsonl": ANSWERABLE_FIELDS,
+    # answerable questions about laws; the article of each section is held out of the training data
+    "laws.jsonl": ANSWERABLE_FIELDS,
     # questions no document answers; the reference is the refusal phrase of their language
     "unanswerable.jsonl": {
         "question": "a plausible question whose answer is in no document",
         "language": tuple(REFUSAL),
     },
 }
+ARTICLE = re.compile(r"> Điều (\d+)(?:\.|$)")  # the article number at the end of a law section's path
 
 
 class SourceError(ValueError):
     """A hand-written row is unusable; the message names its file:line and the field."""
+
+
+def checked_facts(value, where: str) -> list:
+    """The facts field, NFC-normalised, if it is 1 to MAX_FACTS short strings or lists of them."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_FACTS:
+        raise SourceError(f"{where}: field 'facts' must be a list of 1 to {MAX_FACTS} facts")
+    facts = []
+    for i, fact in enumerate(value):
+        alternatives = [fact] if isinstance(fact, str) else fact
+        if not (isinstance(alternatives, list) and alternatives
+                and all(isinstance(a, str) and a.strip() for a in alternatives)):
+            raise SourceError(f"{where}: field 'facts[{i}]' must be a non-empty string or a list of them")
+        if any(len(a.split()) > MAX_FACT_WORDS for a in alternatives):
+            raise SourceError(f"{where}: field 'facts[{i}]' has a wording over {MAX_FACT_WORDS} words; "
+                              "a fact is a short span")
+        facts.append(nfc(fact) if isinstance(fact, str) else [nfc(a) for a in fact])
+    return facts
 
 
 def checked(row, fields: dict, where: str) -> dict:
@@ -71,26 +103,81 @@ def checked(row, fields: dict, where: str) -> dict:
     missing = [key for key in fields if key not in row]
     if missing:
         raise SourceError(f"{where}: field '{missing[0]}' is missing")
+    out = {}
     for key, value in row.items():
+        spec = fields[key]
+        if isinstance(spec, list):
+            out[key] = checked_facts(value, where)
+            continue
         if not isinstance(value, str) or not value.strip():
             raise SourceError(f"{where}: field '{key}' must be a non-empty string")
-        if isinstance(fields[key], tuple) and value not in fields[key]:
-            raise SourceError(f"{where}: field '{key}' is {value!r}; expected one of {', '.join(fields[key])}")
-    return {key: nfc(value) for key, value in row.items()}
+        if isinstance(spec, tuple) and value not in spec:
+            raise SourceError(f"{where}: field '{key}' is {value!r}; expected one of {', '.join(spec)}")
+        out[key] = nfc(value)
+    return out
 
 
-def row_problems(row: dict) -> Iterator[tuple[str, str]]:
-    """(field, what is wrong) for what the shape check cannot see: documents and articles."""
-    if "doc_id" in row and not (DOCUMENTS / row["doc_id"]).is_file():
-        yield "doc_id", f"is {row['doc_id']!r}, not a document under {DOCUMENTS}"
-    elif "article" in row:
-        text = (DOCUMENTS / row["doc_id"]).read_text(encoding="utf-8")
-        if f"\n## Điều {row['article']}." not in text and f"\n## Điều {row['article']}\n" not in text:
-            yield "article", f"is {row['article']!r}, not an article number of {row['doc_id']}"
+def loose(text: str) -> str:
+    """Case-insensitive, whitespace-collapsed NFC: how a fact is looked for in its section."""
+    return " ".join(nfc(text).casefold().split())
 
 
-def read_source(path: Path, fields: dict) -> list[dict]:
-    """The checked rows of one source file, each with `where` (its file:line) added."""
+def occurs(fact: str, text: str) -> bool:
+    """fact is in text (both loose), not inside a longer word or number: '7 ngày' is not in '17 ngày'."""
+    fact = loose(fact)
+    before = r"(?<!\w)" if re.match(r"\w", fact) else ""
+    after = r"(?!\w)" if re.search(r"\w$", fact) else ""
+    return re.search(before + re.escape(fact) + after, loose(text)) is not None
+
+
+class Corpus:
+    """The documents as the index loads them, and the text of each of their sections by heading path."""
+
+    def __init__(self, root: Path):
+        report = LoadReport()
+        self.docs: dict[str, Document] = {d.doc_id: d for d in load_corpus(root, report)}
+        if report.skipped:
+            raise SourceError(f"{root}: cannot read {report.skipped[0]}")
+        self._sections: dict[str, dict[str, str]] = {}
+
+    def sections(self, doc_id: str) -> dict[str, str]:
+        """{heading path: text} of a document (a path that occurs twice gets both texts)."""
+        if doc_id not in self._sections:
+            doc, texts = self.docs[doc_id], {}
+            for start, end, path in markdown_sections(doc.text, doc.title):
+                texts[path] = texts.get(path, "") + "\n" + doc.text[start:end]
+            self._sections[doc_id] = texts
+        return self._sections[doc_id]
+
+
+def row_problems(row: dict, corpus: Corpus, law: bool) -> Iterator[tuple[str, str]]:
+    """(field, what is wrong) for what the shape check cannot see: documents, sections, facts."""
+    if "doc_id" not in row:
+        return
+    doc_id, section = row["doc_id"], row["section"]
+    if doc_id not in corpus.docs or doc_id.startswith("laws/") != law:
+        kind = "law" if law else "handbook document"
+        yield "doc_id", f"is {doc_id!r}, not a {kind} under {DOCUMENTS}"
+        return
+    sections = corpus.sections(doc_id)
+    if section not in sections:
+        near = [path for path in sections if path.rsplit(" > ", 1)[-1] == section.rsplit(" > ", 1)[-1]]
+        hint = f"; did you mean {near[0]!r}?" if near else f"; the first is {next(iter(sections))!r}"
+        yield "section", f"is {section!r}, not a heading path in {doc_id}{hint}"
+        return
+    if law and not ARTICLE.search(section):
+        yield "section", f"is {section!r}, not an article ('... > Điều <n>. <title>')"
+    for i, fact in enumerate(row["facts"]):
+        alternatives = [fact] if isinstance(fact, str) else fact
+        if not any(occurs(a, sections[section]) for a in alternatives):
+            yield f"facts[{i}]", f"is {fact!r}; no wording of it is in the section {section!r}"
+        elif not any(occurs(a, row["reference"]) for a in alternatives):
+            yield f"facts[{i}]", f"is {fact!r}; no wording of it is in the reference (it must pass its facts)"
+
+
+def read_source(path: Path, fields: dict, problems=lambda row: ()) -> list[dict]:
+    """The rows of one source file, checked against fields and then by problems(row), which yields
+    (field, what is wrong); each row gets `where` (its file:line) added."""
     if not path.is_file():
         raise SourceError(f"{path}: not found; {path.parent} holds the files {', '.join(SOURCE_FIELDS)}")
     rows = []
@@ -103,34 +190,20 @@ def read_source(path: Path, fields: dict) -> list[dict]:
         except json.JSONDecodeError as e:
             raise SourceError(f"{where}: invalid JSON ({e.msg})") from None
         row = checked(raw, fields, where)
-        for field, problem in row_problems(row):
+        for field, problem in problems(row):
             raise SourceError(f"{where}: field '{field}' {problem}")
         rows.append({**row, "where": where})
     return rows
 
 
-def read_sources(folder: Path) -> dict[str, list[dict]]:
+def read_sources(folder: Path, corpus: Corpus) -> dict[str, list[dict]]:
     """The checked rows of every source file, by file name."""
     extra = sorted(p.name for p in folder.glob("*.jsonl") if p.name not in SOURCE_FIELDS)
     if extra:
         raise SourceError(f"{folder / extra[0]}: not a source file; the files are {', '.join(SOURCE_FIELDS)}")
-    return {name: read_source(folder / name, fields) for name, fields in SOURCE_FIELDS.items()}
-
-
-# --------------------------------------------------------------------------- build
-
-def law_title(doc_id: str) -> str:
-    """The '# ' title line of a law document."""
-    return (DOCUMENTS / doc_id).read_text(encoding="utf-8").split("\n", 1)[0][2:]
-
-
-def build_rows(src: dict[str, list[dict]]) -> list[dict]:
-    """All evaluation rows, in a fixed order: handbook, laws, unanswerable (as in their files)."""
-    rows = [{"question": r["question"], "reference": r["reference"], "sources": [r["doc_id"]], "answerable": True}
-            for r in src["handbook.jsonl"] + src["laws.jsonl"]]
-    rows += [{"question": r["question"], "reference": REFUSAL[r["language"]], "sources": [], "answerable": False}
-             for r in src["unanswerable.jsonl"]]
-    return rows
+    return {name: read_source(folder / name, fields,
+                              lambda row, law=name == "laws.jsonl": row_problems(row, corpus, law))
+            for name, fields in SOURCE_FIELDS.items()}
 
 
 def check_unique(src: dict[str, list[dict]]) -> None:
@@ -138,8 +211,29 @@ def check_unique(src: dict[str, list[dict]]) -> None:
     seen = {}
     for row in (row for rows in src.values() for row in rows):
         if row["question"] in seen:
-            raise SourceError(f"{row['where']}: field 'question' repeats the question of {seen[row['question']]}")
+            first = seen[row["question"]]
+            raise SourceError(f"{row['where']}: field 'question' repeats the question of {first}")
         seen[row["question"]] = row["where"]
+
+
+# --------------------------------------------------------------------------- build
+
+def build_rows(src: dict[str, list[dict]]) -> list[dict]:
+    """All evaluation rows, in a fixed order: handbook, laws, unanswerable (as in their files)."""
+    rows = [{"question": r["question"], "reference": r["reference"], "sources": [r["doc_id"]],
+             "answerable": True, "facts": r["facts"], "section": r["section"]}
+            for r in src["handbook.jsonl"] + src["laws.jsonl"]]
+    rows += [{"question": r["question"], "reference": REFUSAL[r["language"]], "sources": [],
+              "answerable": False}
+             for r in src["unanswerable.jsonl"]]
+    return rows
+
+
+def held_out_articles(laws: list[dict], corpus: Corpus) -> list[dict]:
+    """The law articles the eval asks about, sorted by law and number."""
+    articles = {(r["doc_id"], ARTICLE.search(r["section"]).group(1)) for r in laws}
+    return [{"doc_id": doc_id, "law": corpus.docs[doc_id].title, "article": article}
+            for doc_id, article in sorted(articles, key=lambda da: (da[0], int(da[1])))]
 
 
 def main() -> None:
@@ -149,7 +243,8 @@ def main() -> None:
     parser.add_argument("--sources", default=str(EVAL_SOURCES), help="folder of the hand-written rows")
     args = parser.parse_args()
 
-    src = read_sources(Path(args.sources))
+    corpus = Corpus(DOCUMENTS)
+    src = read_sources(Path(args.sources), corpus)
     check_unique(src)
     rows = build_rows(src)
     out = Path(args.out)
@@ -158,15 +253,15 @@ def main() -> None:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
-    articles = sorted({(r["doc_id"], r["article"]) for r in src["laws.jsonl"]}, key=lambda da: (da[0], int(da[1])))
-    held_out = [{"doc_id": doc_id, "law": law_title(doc_id), "article": article} for doc_id, article in articles]
+    held_out = held_out_articles(src["laws.jsonl"], corpus)
     Path(args.held_out).write_text(
         "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in held_out) + "\n]\n",
         encoding="utf-8")
 
     answerable = sum(row["answerable"] for row in rows)
+    facts = sum(len(row.get("facts", [])) for row in rows)
     print(f"wrote {len(rows)} eval rows: {len(src['handbook.jsonl'])} handbook, {len(src['laws.jsonl'])} laws "
-          f"({answerable} answerable), {len(rows) - answerable} unanswerable; "
+          f"({answerable} answerable, {facts} facts), {len(rows) - answerable} unanswerable; "
           f"{len(held_out)} held-out articles")
 
 

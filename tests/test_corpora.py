@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from ragtune.finetune.data import DataReport, read_examples, read_questions
+from ragtune.rag.chunking import markdown_sections
 from ragtune.rag.documents import LoadReport, load_corpus
 
 from ragtune.config import DEFAULT_NOT_FOUND
@@ -186,7 +187,10 @@ def test_a_source_row_naming_a_missing_section_stops_the_build_with_file_line_an
     assert not (tmp_path / "train.jsonl").exists()
 
 
-EVAL_QA = {"doc_id": "company/nghi-phep.md", "question": "Nghỉ ốm?", "reference": "Dạ, 3 ngày."}
+SICK = "Quy định thời giờ làm việc và nghỉ phép > Nghỉ ốm"
+EVAL_QA = {"doc_id": "company/nghi-phep.md", "section": SICK, "question": "Nghỉ ốm?",
+           "reference": "Dạ, 3 ngày nghỉ ốm hưởng nguyên lương.",
+           "facts": [["3 ngày", "ba ngày"], "nguyên lương"]}
 EVAL_GOOD_ROWS = {"handbook.jsonl": EVAL_QA, "unanswerable.jsonl": {"question": "Căng tin?", "language": "vi"}}
 
 
@@ -196,7 +200,9 @@ EVAL_GOOD_ROWS = {"handbook.jsonl": EVAL_QA, "unanswerable.jsonl": {"question": 
         ("handbook.jsonl", {"question": "Nghỉ ốm?", "reference": "Dạ."}, "field 'doc_id' is missing"),
         ("handbook.jsonl", {**EVAL_QA, "refrence": "Dạ."}, "unknown field 'refrence'"),
         ("handbook.jsonl", {**EVAL_QA, "question": 3}, "field 'question' must be a non-empty string"),
-        ("handbook.jsonl", {**EVAL_QA, "doc_id": "company/khong-co.md"}, "field 'doc_id' is 'company/khong-co.md'"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": "3 ngày"}, "field 'facts' must be a list of 1 to 3 facts"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": list("abcd")}, "field 'facts' must be a list of 1 to 3"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": ["3 ngày", [""]]}, "field 'facts[1]' must be a non-empty"),
         ("unanswerable.jsonl", {"question": "Căng tin?", "language": "fr"}, "field 'language' is 'fr'"),
         ("unanswerable.jsonl", '{"question": "Căng tin?",', "invalid JSON"),
     ],
@@ -211,16 +217,64 @@ def test_a_malformed_eval_source_row_is_an_error_naming_its_file_line_and_field(
     assert str(error.value).startswith(f"{path}:3: ") and message in str(error.value)
 
 
-def test_an_eval_row_naming_a_missing_article_stops_the_build_with_file_line_and_field(tmp_path):
+@pytest.fixture(scope="module")
+def eval_builder():
+    builder = _builder("build_eval")
+    return builder, builder.Corpus(CORPORA / "documents")
+
+
+@pytest.mark.parametrize(
+    ("source", "bad", "message"),
+    [
+        ("handbook.jsonl", {**EVAL_QA, "doc_id": "company/x.md"}, "field 'doc_id' is 'company/x.md'"),
+        ("laws.jsonl", EVAL_QA, "field 'doc_id' is 'company/nghi-phep.md', not a law"),
+        ("handbook.jsonl", {**EVAL_QA, "section": "Nghỉ ốm"}, f"not a heading path in {EVAL_QA['doc_id']}"),
+        ("handbook.jsonl", {**EVAL_QA, "section": "Nghỉ ốm"}, f"did you mean '{SICK}'?"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": ["7 ngày"]}, "field 'facts[0]' is '7 ngày'; no wording"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": [["14 ngày"]]}, "field 'facts[0]' is ['14 ngày']"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": ["Bảo hiểm xã hội"]}, "no wording of it is in the reference"),
+    ],
+)
+def test_an_eval_row_whose_section_or_facts_are_not_in_the_document_is_an_error(
+    tmp_path, eval_builder, source, bad, message
+):
+    builder, corpus = eval_builder
+    path = tmp_path / source
+    law = source == "laws.jsonl"
+
+    def problems(row):
+        return builder.row_problems(row, corpus, law)
+
+    good = "" if law else json.dumps(EVAL_QA, ensure_ascii=False)
+    path.write_text(f"{good}\n\n{json.dumps(bad, ensure_ascii=False)}\n", encoding="utf-8")
+    with pytest.raises(builder.SourceError) as error:
+        builder.read_source(path, builder.SOURCE_FIELDS[source], problems)
+    assert str(error.value).startswith(f"{path}:3: ") and message in str(error.value)
+
+
+def test_shipped_eval_sections_are_index_heading_paths_holding_the_facts(questions, documents):
+    answerable = [q for q in questions if q.answerable]
+    assert all(q.facts and q.section for q in answerable)
+    assert not any(q.facts or q.section for q in questions if not q.answerable)
+    for q in answerable:
+        doc = documents[q.sources[0]]
+        texts = {path: doc.text[start:end] for start, end, path in markdown_sections(doc.text, doc.title)}
+        assert q.section in texts, q.question
+        text = " ".join(texts[q.section].lower().split())
+        assert all(any(" ".join(a.lower().split()) in text for a in fact) for fact in q.facts), q.question
+
+
+def test_an_eval_row_naming_a_missing_section_stops_the_build_with_file_line_and_field(tmp_path):
     sources = tmp_path / "eval"
     shutil.copytree(CORPORA / "sources" / "eval", sources)
     path = sources / "laws.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines[2] = json.dumps({**json.loads(lines[2]), "article": "999"}, ensure_ascii=False)
+    lines[2] = json.dumps({**json.loads(lines[2]), "section": "Luật Cư trú > Điều 999"}, ensure_ascii=False)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "questions.jsonl"
     script = [sys.executable, CORPORA / "build_eval.py", "--out", out, "--held-out", tmp_path / "held_out.json"]
     result = subprocess.run([*script, "--sources", sources], capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"error: {path}:3: field 'article' is '999'"), result.stderr
+    expected = f"error: {path}:3: field 'section' is 'Luật Cư trú > Điều 999', not a heading path"
+    assert result.stderr.startswith(expected), result.stderr
     assert not out.exists()
