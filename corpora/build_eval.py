@@ -9,7 +9,8 @@ error naming its file:line and field.  They ask about facts that the training bu
 * law questions use articles listed in corpora/eval/held_out_articles.json,
   which this script writes and build_instructions.py excludes from training;
 * unanswerable questions are plausible but their facts appear in no document,
-  so the reference is the fixed refusal phrase.
+  so the reference is the fixed refusal phrase; most are near misses, naming the
+  document that holds a neighbouring fact but not the one asked (`near_miss`).
 
 Every answerable question names its gold section as the index names it (the heading path that
 ragtune.rag.chunking gives the document's chunks) and the facts a correct answer must contain; the
@@ -17,7 +18,7 @@ script checks that the section is one of the document's and that each fact is wr
 the reference (after NFC, ignoring case and runs of whitespace, not inside a longer word or number).
 
 Each output row: {"question", "reference", "sources", "answerable"}, plus "facts" and "section"
-when answerable.
+when answerable, "near_miss" when an unanswerable row names one.
 """
 
 import argparse
@@ -47,6 +48,7 @@ MAX_FACT_WORDS = 8  # a fact is a short span (a number, an amount, a form code, 
 # They live in corpora/sources/eval/, one JSONL file per group, in output order.  Each file's fields
 # and what they hold: a field is a non-empty string unless its spec is a tuple (one of those strings)
 # or a list (the facts: 1 to MAX_FACTS items, each a string or a non-empty list of alternative strings).
+# Every field is required except those in OPTIONAL_FIELDS.
 
 ANSWERABLE_FIELDS = {
     "doc_id": "the document that answers: its path under corpora/documents ('company/nghi-phep.md')",
@@ -67,8 +69,10 @@ SOURCE_FIELDS = {
     "unanswerable.jsonl": {
         "question": "a plausible question whose answer is in no document",
         "language": tuple(REFUSAL),
+        "near_miss": "the document that holds a neighbouring fact but not the one asked (its doc id)",
     },
 }
+OPTIONAL_FIELDS = {"near_miss"}  # the older, off-topic unanswerable questions have no near miss
 ARTICLE = re.compile(r"> Điều (\d+)(?:\.|$)")  # the article number at the end of a law section's path
 
 
@@ -100,7 +104,7 @@ def checked(row, fields: dict, where: str) -> dict:
     unknown = [key for key in row if key not in fields]
     if unknown:
         raise SourceError(f"{where}: unknown field '{unknown[0]}'; fields: {', '.join(fields)}")
-    missing = [key for key in fields if key not in row]
+    missing = [key for key in fields if key not in row and key not in OPTIONAL_FIELDS]
     if missing:
         raise SourceError(f"{where}: field '{missing[0]}' is missing")
     out = {}
@@ -152,6 +156,8 @@ class Corpus:
 
 def row_problems(row: dict, corpus: Corpus, law: bool) -> Iterator[tuple[str, str]]:
     """(field, what is wrong) for what the shape check cannot see: documents, sections, facts."""
+    if "near_miss" in row and row["near_miss"] not in corpus.docs:
+        yield "near_miss", f"is {row['near_miss']!r}, not a document under {DOCUMENTS}"
     if "doc_id" not in row:
         return
     doc_id, section = row["doc_id"], row["section"]
@@ -224,7 +230,7 @@ def build_rows(src: dict[str, list[dict]]) -> list[dict]:
              "answerable": True, "facts": r["facts"], "section": r["section"]}
             for r in src["handbook.jsonl"] + src["laws.jsonl"]]
     rows += [{"question": r["question"], "reference": REFUSAL[r["language"]], "sources": [],
-              "answerable": False}
+              "answerable": False, **({"near_miss": r["near_miss"]} if "near_miss" in r else {})}
              for r in src["unanswerable.jsonl"]]
     return rows
 
@@ -260,9 +266,10 @@ def main() -> None:
 
     answerable = sum(row["answerable"] for row in rows)
     facts = sum(len(row.get("facts", [])) for row in rows)
+    near_misses = sum("near_miss" in row for row in rows)
     print(f"wrote {len(rows)} eval rows: {len(src['handbook.jsonl'])} handbook, {len(src['laws.jsonl'])} laws "
-          f"({answerable} answerable, {facts} facts), {len(rows) - answerable} unanswerable; "
-          f"{len(held_out)} held-out articles")
+          f"({answerable} answerable, {facts} facts), {len(rows) - answerable} unanswerable "
+          f"({near_misses} near misses); {len(held_out)} held-out articles")
 
 
 if __name__ == "__main__":

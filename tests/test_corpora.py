@@ -233,6 +233,8 @@ def eval_builder():
         ("handbook.jsonl", {**EVAL_QA, "facts": ["7 ngày"]}, "field 'facts[0]' is '7 ngày'; no wording"),
         ("handbook.jsonl", {**EVAL_QA, "facts": [["14 ngày"]]}, "field 'facts[0]' is ['14 ngày']"),
         ("handbook.jsonl", {**EVAL_QA, "facts": ["Bảo hiểm xã hội"]}, "no wording of it is in the reference"),
+        ("unanswerable.jsonl", {**EVAL_GOOD_ROWS["unanswerable.jsonl"], "near_miss": "company/x.md"},
+         "field 'near_miss' is 'company/x.md', not a document"),
     ],
 )
 def test_an_eval_row_whose_section_or_facts_are_not_in_the_document_is_an_error(
@@ -245,7 +247,7 @@ def test_an_eval_row_whose_section_or_facts_are_not_in_the_document_is_an_error(
     def problems(row):
         return builder.row_problems(row, corpus, law)
 
-    good = "" if law else json.dumps(EVAL_QA, ensure_ascii=False)
+    good = json.dumps(EVAL_GOOD_ROWS[source], ensure_ascii=False) if source in EVAL_GOOD_ROWS else ""
     path.write_text(f"{good}\n\n{json.dumps(bad, ensure_ascii=False)}\n", encoding="utf-8")
     with pytest.raises(builder.SourceError) as error:
         builder.read_source(path, builder.SOURCE_FIELDS[source], problems)
@@ -262,6 +264,15 @@ def test_shipped_eval_sections_are_index_heading_paths_holding_the_facts(questio
         assert q.section in texts, q.question
         text = " ".join(texts[q.section].lower().split())
         assert all(any(" ".join(a.lower().split()) in text for a in fact) for fact in q.facts), q.question
+
+
+def test_shipped_eval_set_has_on_topic_near_misses(documents):
+    lines = (CORPORA / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    unanswerable = [row for row in rows if not row["answerable"]]
+    near_misses = [row["near_miss"] for row in unanswerable if "near_miss" in row]
+    assert len(unanswerable) >= 45 and len(near_misses) >= 20
+    assert all(doc_id in documents for doc_id in near_misses)
 
 
 def test_an_eval_row_naming_a_missing_section_stops_the_build_with_file_line_and_field(tmp_path):
