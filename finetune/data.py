@@ -267,9 +267,27 @@ class Question:
     reference: str
     sources: tuple[str, ...]
     answerable: bool
+    # What a correct answer must contain: each fact is a tuple of alternative wordings, any one counts.
+    facts: tuple[tuple[str, ...], ...] = ()
+    section: str = ""  # the gold section's heading path as the index names it ('Luật Cư trú > Điều 20. ...')
+
+
+def _facts(value: object, where: str) -> tuple[tuple[str, ...], ...]:
+    """The `facts` field as tuples of alternatives; a plain string is a fact with one wording."""
+    if not isinstance(value, list):
+        raise EvalDataError(f"{where}: field 'facts' must be a list of strings or lists of alternatives")
+    facts = []
+    for i, fact in enumerate(value):
+        alternatives = [fact] if isinstance(fact, str) else fact
+        if not (isinstance(alternatives, list) and alternatives
+                and all(isinstance(a, str) and a.strip() for a in alternatives)):
+            raise EvalDataError(f"{where}: field 'facts[{i}]' must be a non-empty string or a list of them")
+        facts.append(tuple(alternatives))
+    return tuple(facts)
 
 
 def read_questions(path: Path) -> list[Question]:
+    """The eval set; `facts` and `section` are optional (an eval set without them still loads)."""
     if not path.is_file():
         raise EvalDataError(f"{path}: eval set not found; set eval.questions or EVAL=path")
     out = []
@@ -286,7 +304,12 @@ def read_questions(path: Path) -> list[Question]:
         for key, kind in (("question", str), ("reference", str), ("sources", list), ("answerable", bool)):
             if not isinstance(row.get(key), kind):
                 raise EvalDataError(f"{where}: field '{key}' is missing or not a {kind.__name__}")
-        out.append(Question(row["question"], row["reference"], tuple(row["sources"]), row["answerable"]))
+        facts = _facts(row.get("facts", []), where)
+        section = row.get("section", "")
+        if not isinstance(section, str):
+            raise EvalDataError(f"{where}: field 'section' must be a string (a heading path)")
+        sources = tuple(row["sources"])
+        out.append(Question(row["question"], row["reference"], sources, row["answerable"], facts, section))
     if not out:
         raise EvalDataError(f"{path}: no questions")
     return out

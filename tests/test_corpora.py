@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from ragtune.finetune.data import DataReport, read_examples, read_questions
+from ragtune.rag.chunking import markdown_sections
 from ragtune.rag.documents import LoadReport, load_corpus
 
 from ragtune.config import DEFAULT_NOT_FOUND
@@ -134,11 +135,16 @@ def test_eval_and_instructions_are_reproducible(tmp_path):
         assert rebuilt.read_bytes() == (CORPORA / shipped).read_bytes(), shipped
 
 
-def _build_instructions():
-    spec = importlib.util.spec_from_file_location("build_instructions", CORPORA / "build_instructions.py")
+def _builder(name: str):
+    """corpora/<name>.py imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, CORPORA / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _build_instructions():
+    return _builder("build_instructions")
 
 
 QA = {"doc_id": "company/nghi-phep.md", "section": "Nghỉ ốm", "question": "Nghỉ ốm?", "answer": "Dạ, 3 {c}."}
@@ -179,3 +185,107 @@ def test_a_source_row_naming_a_missing_section_stops_the_build_with_file_line_an
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {path}:5: field 'section' is 'Không có mục này'"), result.stderr
     assert not (tmp_path / "train.jsonl").exists()
+
+
+SICK = "Quy định thời giờ làm việc và nghỉ phép > Nghỉ ốm"
+EVAL_QA = {"doc_id": "company/nghi-phep.md", "section": SICK, "question": "Nghỉ ốm?",
+           "reference": "Dạ, 3 ngày nghỉ ốm hưởng nguyên lương.",
+           "facts": [["3 ngày", "ba ngày"], "nguyên lương"]}
+EVAL_GOOD_ROWS = {"handbook.jsonl": EVAL_QA, "unanswerable.jsonl": {"question": "Căng tin?", "language": "vi"}}
+
+
+@pytest.mark.parametrize(
+    ("source", "bad", "message"),
+    [
+        ("handbook.jsonl", {"question": "Nghỉ ốm?", "reference": "Dạ."}, "field 'doc_id' is missing"),
+        ("handbook.jsonl", {**EVAL_QA, "refrence": "Dạ."}, "unknown field 'refrence'"),
+        ("handbook.jsonl", {**EVAL_QA, "question": 3}, "field 'question' must be a non-empty string"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": "3 ngày"}, "field 'facts' must be a list of 1 to 3 facts"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": list("abcd")}, "field 'facts' must be a list of 1 to 3"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": ["3 ngày", [""]]}, "field 'facts[1]' must be a non-empty"),
+        ("unanswerable.jsonl", {"question": "Căng tin?", "language": "fr"}, "field 'language' is 'fr'"),
+        ("unanswerable.jsonl", '{"question": "Căng tin?",', "invalid JSON"),
+    ],
+)
+def test_a_malformed_eval_source_row_is_an_error_naming_its_file_line_and_field(tmp_path, source, bad, message):
+    builder = _builder("build_eval")
+    path = tmp_path / source
+    bad = bad if isinstance(bad, str) else json.dumps(bad, ensure_ascii=False)
+    path.write_text(f"{json.dumps(EVAL_GOOD_ROWS[source], ensure_ascii=False)}\n\n{bad}\n", encoding="utf-8")
+    with pytest.raises(builder.SourceError) as error:
+        builder.read_source(path, builder.SOURCE_FIELDS[source])
+    assert str(error.value).startswith(f"{path}:3: ") and message in str(error.value)
+
+
+@pytest.fixture(scope="module")
+def eval_builder():
+    builder = _builder("build_eval")
+    return builder, builder.Corpus(CORPORA / "documents")
+
+
+@pytest.mark.parametrize(
+    ("source", "bad", "message"),
+    [
+        ("handbook.jsonl", {**EVAL_QA, "doc_id": "company/x.md"}, "field 'doc_id' is 'company/x.md'"),
+        ("laws.jsonl", EVAL_QA, "field 'doc_id' is 'company/nghi-phep.md', not a law"),
+        ("handbook.jsonl", {**EVAL_QA, "section": "Nghỉ ốm"}, f"not a heading path in {EVAL_QA['doc_id']}"),
+        ("handbook.jsonl", {**EVAL_QA, "section": "Nghỉ ốm"}, f"did you mean '{SICK}'?"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": ["7 ngày"]}, "field 'facts[0]' is '7 ngày'; no wording"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": [["14 ngày"]]}, "field 'facts[0]' is ['14 ngày']"),
+        ("handbook.jsonl", {**EVAL_QA, "facts": ["Bảo hiểm xã hội"]}, "no wording of it is in the reference"),
+        ("unanswerable.jsonl", {**EVAL_GOOD_ROWS["unanswerable.jsonl"], "near_miss": "company/x.md"},
+         "field 'near_miss' is 'company/x.md', not a document"),
+    ],
+)
+def test_an_eval_row_whose_section_or_facts_are_not_in_the_document_is_an_error(
+    tmp_path, eval_builder, source, bad, message
+):
+    builder, corpus = eval_builder
+    path = tmp_path / source
+    law = source == "laws.jsonl"
+
+    def problems(row):
+        return builder.row_problems(row, corpus, law)
+
+    good = json.dumps(EVAL_GOOD_ROWS[source], ensure_ascii=False) if source in EVAL_GOOD_ROWS else ""
+    path.write_text(f"{good}\n\n{json.dumps(bad, ensure_ascii=False)}\n", encoding="utf-8")
+    with pytest.raises(builder.SourceError) as error:
+        builder.read_source(path, builder.SOURCE_FIELDS[source], problems)
+    assert str(error.value).startswith(f"{path}:3: ") and message in str(error.value)
+
+
+def test_shipped_eval_sections_are_index_heading_paths_holding_the_facts(questions, documents):
+    answerable = [q for q in questions if q.answerable]
+    assert all(q.facts and q.section for q in answerable)
+    assert not any(q.facts or q.section for q in questions if not q.answerable)
+    for q in answerable:
+        doc = documents[q.sources[0]]
+        texts = {path: doc.text[start:end] for start, end, path in markdown_sections(doc.text, doc.title)}
+        assert q.section in texts, q.question
+        text = " ".join(texts[q.section].lower().split())
+        assert all(any(" ".join(a.lower().split()) in text for a in fact) for fact in q.facts), q.question
+
+
+def test_shipped_eval_set_has_on_topic_near_misses(documents):
+    lines = (CORPORA / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    unanswerable = [row for row in rows if not row["answerable"]]
+    near_misses = [row["near_miss"] for row in unanswerable if "near_miss" in row]
+    assert len(unanswerable) >= 45 and len(near_misses) >= 20
+    assert all(doc_id in documents for doc_id in near_misses)
+
+
+def test_an_eval_row_naming_a_missing_section_stops_the_build_with_file_line_and_field(tmp_path):
+    sources = tmp_path / "eval"
+    shutil.copytree(CORPORA / "sources" / "eval", sources)
+    path = sources / "laws.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = json.dumps({**json.loads(lines[2]), "section": "Luật Cư trú > Điều 999"}, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "questions.jsonl"
+    script = [sys.executable, CORPORA / "build_eval.py", "--out", out, "--held-out", tmp_path / "held_out.json"]
+    result = subprocess.run([*script, "--sources", sources], capture_output=True, text=True)
+    assert result.returncode == 2
+    expected = f"error: {path}:3: field 'section' is 'Luật Cư trú > Điều 999', not a heading path"
+    assert result.stderr.startswith(expected), result.stderr
+    assert not out.exists()

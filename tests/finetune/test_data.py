@@ -5,10 +5,13 @@ from ragtune.finetune.data import (
     IGNORE_INDEX,
     DataError,
     DataReport,
+    EvalDataError,
     Example,
+    Question,
     clean_text,
     parse_row,
     read_examples,
+    read_questions,
     split,
     tokenize_all,
     tokenize_example,
@@ -124,3 +127,41 @@ def test_preview_marks_exactly_the_trained_tokens(tiny_tokenizer):
     text = render_trained(tiny_tokenizer, row)
     assert text.endswith("<start_of_turn>model\n«Từ 8 giờ 30.<end_of_turn>»")
     assert text.count("«") == 1 and text.count("»") == 1
+
+
+EVAL_ROW = {"question": "Nghỉ ốm mấy ngày?", "reference": "Dạ, 3 ngày.", "sources": ["company/nghi-phep.md"],
+            "answerable": True}
+
+
+def _eval_file(tmp_path, *rows):
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_read_questions_gives_facts_as_alternatives_and_the_section(tmp_path):
+    facts = ["3 ngày", ["20.000.000 đồng", "20 triệu đồng"]]
+    row = {**EVAL_ROW, "facts": facts, "section": "Nội quy > Nghỉ ốm"}
+    refusal = {"question": "Căng tin?", "reference": "Xin lỗi.", "sources": [], "answerable": False}
+    first, plain, second = read_questions(_eval_file(tmp_path, row, EVAL_ROW, refusal))
+    assert first.facts == (("3 ngày",), ("20.000.000 đồng", "20 triệu đồng"))
+    assert first.section == "Nội quy > Nghỉ ốm"
+    assert (plain.facts, plain.section) == ((), "")  # both optional: eval sets without them still load
+    assert second == Question("Căng tin?", "Xin lỗi.", (), False)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"facts": "3 ngày"}, "field 'facts' must be a list"),
+        ({"facts": ["3 ngày", 3]}, "field 'facts[1]' must be a non-empty string"),
+        ({"facts": [[]]}, "field 'facts[0]' must be a non-empty string"),
+        ({"facts": [["3 ngày", ""]]}, "field 'facts[0]' must be a non-empty string"),
+        ({"section": ["Nội quy", "Nghỉ ốm"]}, "field 'section' must be a string"),
+    ],
+)
+def test_mistyped_facts_or_section_are_an_error_naming_file_line_and_field(tmp_path, extra, message):
+    path = _eval_file(tmp_path, EVAL_ROW, {**EVAL_ROW, **extra})
+    with pytest.raises(EvalDataError) as error:
+        read_questions(path)
+    assert str(error.value).startswith(f"{path}:2: ") and message in str(error.value)
