@@ -95,7 +95,7 @@ def fact_present(answer: str, alternatives: Sequence[str]) -> bool:
     quantity ("14 ngày", "20.000.000 đồng") also counts when the answer writes the same value differently."""
     said, claimed = _normal(CITATION.sub(" ", answer)), quantities(answer)
     for alt in alternatives:
-        if _normal(alt) in said:
+        if re.search(rf"(?<![\w.,]){re.escape(_normal(alt))}(?!\w|[.,]\d)", said):  # "16" is not in "160"
             return True
         wanted = quantities(alt)
         rest = WORD.findall(QUANTITY.sub(" ", alt))

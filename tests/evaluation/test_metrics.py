@@ -98,6 +98,7 @@ def test_facts_must_all_be_stated_in_some_accepted_wording():
     assert M.facts_correct("Từ 20 triệu đồng trở lên [2].", money) == 1.0  # the same amount written otherwise
     assert M.facts_correct("Từ 2 triệu đồng [2].", money) == 0.0
     assert M.facts_correct("Mẫu số 3 [1].", [("NS-03",)]) == 0.0  # a code is not a bare number
+    assert M.facts_correct("Lãi suất 120% một năm.", [("20%",)]) == 0.0 and M.facts_correct("Tối đa 20%.", [("20%",)]) == 1.0
 
 
 def test_the_gold_section_must_be_the_source_a_citation_points_at():
