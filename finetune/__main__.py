@@ -124,8 +124,8 @@ def run(args) -> int:
         leaks = leaked_questions(examples, [q.question for q in read_questions(cfg.eval.questions)])
         if leaks:
             raise DataError(
-                f"{len(leaks)} training rows repeat questions of the eval set {cfg.eval.questions}; remove them "
-                "or the evaluation measures memory, not skill:\n  " + "\n  ".join(leaks[:10])
+                f"{len(leaks)} training rows repeat questions of the eval set {cfg.eval.questions}; remove them, "
+                "or the evaluation measures memory, not skill: " + "; ".join(leaks[:10])
             )
     if ft.retrieval_context:
         examples = with_retrieved_context(cfg, examples, report)
@@ -135,7 +135,7 @@ def run(args) -> int:
             print(render_trained(tokenizer, row), end="\n" + "-" * 80 + "\n")
         return 0
     if not rows:
-        raise DataError(f"{ft.instructions}: no usable rows ({report.to_dict()})")
+        raise DataError(f"{ft.instructions}: no usable rows ({report.to_dict()}); fix the rows named in the warnings above")
     train_rows, val_rows = split(rows, ft.val_fraction, ft.seed)
     log.info("data: %s; %d train / %d validation rows", report.to_dict(), len(train_rows), len(val_rows))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ragtune.errors import RagtuneError
 from ragtune.hardware import precision_dtype
 
 PACKAGED_EMBEDDERS = {
@@ -17,7 +18,7 @@ PACKAGED_EMBEDDERS = {
 }
 
 
-class EmbedderNotFound(RuntimeError):
+class EmbedderNotFound(RagtuneError, RuntimeError):
     """The configured embedder cannot be found or loaded; the message names model.embedder."""
 
 

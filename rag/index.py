@@ -90,7 +90,7 @@ def build_index(
     seen = [d.doc_id for d in docs]
     if len(set(seen)) != len(seen):
         dupes = sorted({d for d in seen if seen.count(d) > 1})
-        raise DocumentError(f"{documents}: duplicate document ids {dupes}")
+        raise DocumentError(f"{documents}: duplicate document ids {dupes}; give each JSONL row a unique 'id'")
 
     model = embedder or load_embedder(embedder_ref, precision=precision)
     settings = index_settings(embedder_ref, model.get_embedding_dimension(), chunk_tokens, chunk_overlap)

