@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from ragtune.cli import run_stage
 from ragtune.errors import RagtuneError
 
 log = logging.getLogger(__name__)
@@ -215,28 +216,18 @@ def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torc
     return model.eval(), tokenizer
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m finetune.models [overrides]`: materialise the configured packaged generator now."""
-    import argparse
-    import sys
-
-    from ragtune.config import ConfigError, load_config
-
-    parser = argparse.ArgumentParser(prog="python -m finetune.models", description=main.__doc__)
-    parser.add_argument("overrides", nargs="*")
-    parser.add_argument("--config", default="config.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        cfg = load_config(args.config, args.overrides)
-        if cfg.model.generator in PACKAGED:
-            print(f"{cfg.model.generator}: {materialise(cfg.model.generator, cfg.model.models_dir)}")
-        else:
-            print(f"{cfg.model.generator}: not a packaged model, nothing to materialise")
-    except (ConfigError, ModelNotFound) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def materialise_configured(generator: str, models_dir: Path) -> int:
+    """`ragtune models` (`make models`): materialise the configured packaged generator now, not at first use."""
+    if generator in PACKAGED:
+        print(f"{generator}: {materialise(generator, models_dir)}")
+    else:
+        print(f"{generator}: not a packaged model, nothing to materialise")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ragtune.models` = `ragtune models`."""
+    return run_stage("models", argv)
 
 
 if __name__ == "__main__":

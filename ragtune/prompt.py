@@ -135,5 +135,5 @@ def check_prompt_format(recorded: dict[str, Any], tokenizer: Any, system_prompt:
         details = "; ".join(f"{k}: trained {recorded.get(k)!r}, now {current[k]!r}" for k in diffs)
         raise PromptFormatMismatch(
             f"the adapter was trained with a different prompt format ({details}). "
-            "Serve with the tokenizer and model.system_prompt it was trained with, or run `make finetune` again."
+            "Use the tokenizer and model.system_prompt it was trained with, or train again with `ragtune finetune`."
         )
