@@ -2,9 +2,10 @@
 
 Every setting is declared once here, with its default and a one-line reason; `config.yaml` is
 written from these declarations (`render_config`, `ragtune config --write-defaults`) and a test
-keeps the two equal. Unknown keys are rejected with the list of valid ones. Values are overridden, in this order, by environment
-variables `RAGTUNE_<SECTION>_<KEY>` (for Docker; e.g. `RAGTUNE_SERVE_PORT=9000`) and by
-command-line `section.key=value` pairs (e.g. `make finetune ARGS="finetune.epochs=2"`).
+keeps the two equal. Unknown keys are rejected with the list of valid ones. Values are overridden,
+in this order, by environment variables `RAGTUNE_<SECTION>_<KEY>` (for Docker; e.g.
+`RAGTUNE_SERVE_PORT=9000`) and by command-line `section.key=value` pairs (e.g.
+`make finetune ARGS="finetune.epochs=2"`).
 """
 
 from __future__ import annotations
@@ -228,17 +229,16 @@ def _format_validation_error(err: ValidationError, origin: str, origins: dict[st
     lines = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
+        source = origins.get(".".join(map(str, e["loc"][:2])), origin)
         if e["type"] == "extra_forbidden":
             section = str(e["loc"][0]) if len(e["loc"]) > 1 else None
             valid = SECTIONS[section].model_fields if section in SECTIONS else SECTIONS
             lines.append(f"{origin}: unknown key {loc!r}; valid keys: {', '.join(valid)}")
+        elif e["type"] == "value_error":  # our validators' own words, which name the value; not "Value error, ..."
+            lines.append(f"{source}: {loc}: {e.get('ctx', {}).get('error', e['msg'])}")
         else:
-            if e["type"] == "value_error":  # our validators' own words (they name the value), not "Value error, ..."
-                msg, got = str(e.get("ctx", {}).get("error", e["msg"])), ""
-            else:
-                msg, got = e["msg"], f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
-            source = origins.get(".".join(map(str, e["loc"][:2])), origin)
-            lines.append(f"{source}: {loc}: {msg}{got}")
+            got = f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
+            lines.append(f"{source}: {loc}: {e['msg']}{got}")
     return "\n".join(lines)
 
 
