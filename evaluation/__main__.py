@@ -1,6 +1,6 @@
-"""`python -m ragtune.evaluation` (`make eval`)."""
+"""`python -m ragtune.evaluation` = `ragtune eval` (`make eval`)."""
 
-from ragtune.evaluation.evaluate import main
+from ragtune.cli import run_stage
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_stage("eval"))

@@ -1,4 +1,4 @@
-"""`python -m finetune.evaluate` (`make eval`): base vs base+RAG vs fine-tuned vs fine-tuned+RAG.
+"""`ragtune eval` (`make eval`): base vs base+RAG vs fine-tuned vs fine-tuned+RAG.
 
 Same questions, same decoding, same retrieval for the four systems; per-question metrics, means with
 95% bootstrap intervals for the headline ones, and a report in artifacts/eval/ (json, md, png).
@@ -6,26 +6,24 @@ Same questions, same decoding, same retrieval for the four systems; per-question
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import os
 import random
 import sys
 import time
 from pathlib import Path
 
 from ragtune.evaluation import metrics as M
-from ragtune.finetune.data import EvalDataError, Question, read_questions
+from ragtune.finetune.data import Question, read_questions
 from ragtune.finetune.generation import generate_batch
 from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.rag.retrieve import build_retriever
-from ragtune.rag.store import IndexMismatch, IndexNotFound
 from ragtune.serve.attention import packed_decode_attention
 from tqdm import tqdm
 
 from ragtune.artifacts import replace_dir, staging_dir, write_json
-from ragtune.config import ConfigError, config_to_dict, load_config
+from ragtune.cli import run_stage
+from ragtune.config import config_to_dict
 from ragtune.hardware import precision_dtype
 from ragtune.models import ModelNotFound, load_generator, pick_device
 from ragtune.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
@@ -135,22 +133,12 @@ def verdict(summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m finetune.evaluate", description=__doc__.splitlines()[0])
-    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. eval.limit=20")
-    parser.add_argument("--config", default="config.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    env_pairs = [f"eval.questions={os.environ['EVAL']}"] if os.environ.get("EVAL") else []
-    env_pairs += [f"eval.limit={os.environ['EVAL_LIMIT']}"] if os.environ.get("EVAL_LIMIT") else []
-    try:
-        return run(load_config(args.config, [*env_pairs, *args.overrides]))
-    except (ConfigError, EvalDataError, ModelNotFound, IndexNotFound, IndexMismatch) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    """`python -m ragtune.evaluation` = `ragtune eval`."""
+    return run_stage("eval", argv)
 
 
 def run(cfg, embedder=None) -> int:
-    """`embedder` replaces the configured one (tests plug a fake in through this seam)."""
+    """`ragtune eval`; `embedder` replaces the configured one (tests plug a fake in through this seam)."""
     # --- setup -------------------------------------------------------------------------------
     ev, mc = cfg.eval, cfg.model
     questions = read_questions(ev.questions)
@@ -158,7 +146,7 @@ def run(cfg, embedder=None) -> int:
         questions = random.Random(0).sample(questions, ev.limit)
     adapter_dir = cfg.finetune.output_dir
     if not (adapter_dir / ADAPTER_RECORD).exists():
-        raise ModelNotFound(f"no adapter at {adapter_dir}; run `make finetune` first (finetune.output_dir)")
+        raise ModelNotFound(f"no adapter at {adapter_dir}; run `ragtune finetune` (make finetune) first, or set finetune.output_dir")
     retriever = build_retriever(cfg, embedder=embedder)
     base, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, dtype=precision_dtype(mc.inference_dtype, pick_device(mc.device)))
     record = json.loads((adapter_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))

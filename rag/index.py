@@ -1,4 +1,4 @@
-"""`python -m rag.index`: load, chunk, embed and publish the document index (what `make index` runs).
+"""`ragtune index` (`make index`, `python -m rag.index`): load, chunk, embed and publish the document index.
 
 Incremental by default: documents whose content hash is unchanged keep their chunks and vectors
 from the live version; only new or changed ones are embedded; deleted ones disappear. `--full`
@@ -7,7 +7,6 @@ rebuilds everything. The result is published as a new version (see rag/store.py)
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -22,7 +21,8 @@ from ragtune.rag.chunking import Chunk, chunk_document, make_splitter
 from ragtune.rag.documents import Document, DocumentError, LoadReport, load_corpus
 from ragtune.rag.embedder import embed, load_embedder, resolve_embedder
 
-from ragtune.config import ConfigError, load_config
+from ragtune.cli import run_stage
+from ragtune.config import Config
 
 log = logging.getLogger("rag.index")
 
@@ -90,7 +90,7 @@ def build_index(
     seen = [d.doc_id for d in docs]
     if len(set(seen)) != len(seen):
         dupes = sorted({d for d in seen if seen.count(d) > 1})
-        raise DocumentError(f"{documents}: duplicate document ids {dupes}")
+        raise DocumentError(f"{documents}: duplicate document ids {dupes}; give each JSONL row a unique 'id'")
 
     model = embedder or load_embedder(embedder_ref, precision=precision)
     settings = index_settings(embedder_ref, model.get_embedding_dimension(), chunk_tokens, chunk_overlap)
@@ -148,29 +148,19 @@ def build_index(
     return summary
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.index", description=__doc__.splitlines()[0])
-    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. index.chunk_tokens=200")
-    parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("--full", action="store_true", help="rebuild everything instead of only what changed")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        cfg = load_config(args.config, args.overrides)
-        summary = build_index(
-            cfg.index.documents,
-            cfg.index.output_dir,
-            cfg.model.embedder,
-            cfg.index.chunk_tokens,
-            cfg.index.chunk_overlap,
-            cfg.index.batch_size,
-            full=args.full,
-            hnsw_above=cfg.index.hnsw_above,
-            precision=cfg.model.embedder_precision,
-        )
-    except (ConfigError, DocumentError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def run(cfg: Config, full: bool = False) -> int:
+    """`ragtune index [--full]`: build or update the configured index and print what changed."""
+    summary = build_index(
+        cfg.index.documents,
+        cfg.index.output_dir,
+        cfg.model.embedder,
+        cfg.index.chunk_tokens,
+        cfg.index.chunk_overlap,
+        cfg.index.batch_size,
+        full=full,
+        hnsw_above=cfg.index.hnsw_above,
+        precision=cfg.model.embedder_precision,
+    )
     for line in summary.skipped:
         print(f"skipped {line}", file=sys.stderr)
     counts = {k: v for k, v in asdict(summary).items() if k != "skipped"}
@@ -182,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(json.dumps(counts, sort_keys=True))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ragtune.rag.index` = `ragtune index`."""
+    return run_stage("index", argv)
 
 
 if __name__ == "__main__":

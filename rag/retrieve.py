@@ -16,12 +16,13 @@ from ragtune.rag.embedder import embed, load_embedder
 from ragtune.rag.fusion import mmr, near_best, top, weighted_rrf, weighted_scores
 from ragtune.rag.lexical import looks_vietnamese
 
+from ragtune.errors import RagtuneError
 from ragtune.prompt import Passage
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
-class EmptyQuestion(ValueError):
+class EmptyQuestion(RagtuneError, ValueError):
     """The question is blank after trimming."""
 
 
@@ -115,7 +116,7 @@ class Retriever:
             if self._embedder.get_embedding_dimension() != config["dimension"]:
                 raise store.IndexMismatch(
                     f"index {version_dir} has dimension {config['dimension']}, the embedder gives "
-                    f"{self._embedder.get_embedding_dimension()}; rebuild with `python -m rag.index --full`"
+                    f"{self._embedder.get_embedding_dimension()}; rebuild with `ragtune index --full`"
                 )
             chunks = store.read_chunks(version_dir)
             self._v = _Version(

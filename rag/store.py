@@ -22,16 +22,17 @@ from ragtune.rag.chunking import Chunk
 from ragtune.rag.lexical import LexicalIndex
 
 from ragtune.artifacts import fsync_dir, write_json
+from ragtune.errors import RagtuneError
 
 CURRENT = "CURRENT"
 KEEP_VERSIONS = 3
 
 
-class IndexNotFound(FileNotFoundError):
-    """No published index at the configured place; run `make index`."""
+class IndexNotFound(RagtuneError, FileNotFoundError):
+    """No published index at the configured place; run `ragtune index` (make index)."""
 
 
-class IndexMismatch(RuntimeError):
+class IndexMismatch(RagtuneError, RuntimeError):
     """The index was built with another embedder than the one configured now."""
 
 
@@ -118,7 +119,10 @@ def current_version(root: Path) -> str | None:
 def current_dir(root: Path) -> Path:
     version = current_version(root)
     if version is None or not (root / version / "config.json").exists():
-        raise IndexNotFound(f"no published index under {root}; run `make index` (or set index.output_dir)")
+        raise IndexNotFound(
+            f"no published index under {root}; build one with `ragtune index` (make index), "
+            "or set index.output_dir to where it is"
+        )
     return root / version
 
 

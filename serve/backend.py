@@ -12,8 +12,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from ragtune.finetune.generation import Completion
 
+from ragtune.errors import RagtuneError
 
-class QueueFull(RuntimeError):
+
+class QueueFull(RagtuneError, RuntimeError):
     """More requests are waiting than the server accepts; the client should retry later."""
 
 

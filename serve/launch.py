@@ -1,4 +1,4 @@
-"""Run `python -m serve` as a child process on a free loopback port: for tests and benchmarks."""
+"""Run `ragtune serve` (as `python -m ragtune.serve`) on a free loopback port: for tests and benchmarks."""
 
 from __future__ import annotations
 

@@ -17,10 +17,12 @@ import httpx
 from ragtune.finetune.generation import Completion
 from ragtune.serve.backend import BackendStats, QueueFull
 
+from ragtune.errors import RagtuneError
+
 log = logging.getLogger("serve.remote")
 
 
-class RemoteError(RuntimeError):
+class RemoteError(RagtuneError, RuntimeError):
     """The remote generator failed or answered something that is not a completion."""
 
 
@@ -61,7 +63,7 @@ class RemoteEngine:
 
     def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> RemoteRequest:
         if self.in_flight >= self.max_queue:
-            raise QueueFull(f"{self.in_flight} requests are already with the remote generator")
+            raise QueueFull(f"{self.in_flight} requests are already with the remote generator; retry shortly")
         self.in_flight += 1
         return RemoteRequest(prompt, max_new_tokens, temperature)
 
@@ -73,7 +75,10 @@ class RemoteEngine:
         try:
             async with self._client.stream("POST", f"{self.url}/completions", json=body, headers=self.headers) as r:
                 if r.status_code != 200:
-                    raise RemoteError(f"remote generator answered {r.status_code}: {(await r.aread())[:200]!r}")
+                    raise RemoteError(
+                        f"remote generator answered {r.status_code}: {(await r.aread())[:200]!r}; see its log "
+                        "(serve.generator_url)"
+                    )
                 async for line in r.aiter_lines():
                     if req.cancelled.is_set():
                         finish = "cancelled"
@@ -88,7 +93,7 @@ class RemoteEngine:
                             yield choice["text"]
                         finish = choice.get("finish_reason") or finish
         except httpx.HTTPError as e:
-            raise RemoteError(f"remote generator unreachable: {e.__class__.__name__}") from None
+            raise RemoteError(f"remote generator unreachable ({e.__class__.__name__}); check that {self.url} is up") from None
         finally:
             self.in_flight -= 1
         req.result = Completion(text.strip(), usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), finish)

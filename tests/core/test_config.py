@@ -1,8 +1,10 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ragtune.config import PACKAGED_GENERATORS, Config, ConfigError, load_config
+from ragtune.config import PACKAGED_GENERATORS, Config, ConfigError, load_config, render_config
 from ragtune.models import PACKAGED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,3 +76,31 @@ def test_environment_overrides_for_the_server_and_cli_wins():
 
 def test_packaged_generator_names_agree():
     assert PACKAGED_GENERATORS == tuple(PACKAGED)
+
+
+def test_config_yaml_is_written_from_the_declarations():
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    assert text == render_config(), (
+        "config.yaml differs from the declarations in ragtune/config.py; run `ragtune config --write-defaults`"
+    )
+
+
+def test_rendered_config_loads_back_equal(tmp_path):
+    cfg = load_config(None, ["finetune.learning_rate=1e-5", "index.dense_weight_vi=null", "serve.host=0.0.0.0",
+                             "serve.generator_model='true'", "model.system_prompt='Trả lời: \"ngắn\" # gọn'",
+                             "finetune.target_modules=[q_proj, 'a b']", "index.documents=docs with spaces"], env={})  # fmt: skip
+    path = tmp_path / "c.yaml"
+    path.write_text(render_config(cfg), encoding="utf-8")
+    assert load_config(path, env={}) == cfg
+
+
+def test_secrets_are_hidden_when_asked():
+    cfg = load_config(None, ["serve.api_keys=[k1, k2]", "serve.generator_api_key=s3cret"], env={})
+    text = render_config(cfg, hide_secrets=True)
+    assert "k1" not in text and "s3cret" not in text and '  api_keys: ["***", "***"]' in text
+
+
+def test_reading_the_config_does_not_import_torch():
+    code = "import sys, ragtune.config; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
