@@ -1,11 +1,17 @@
-"""`ragtune eval` (`make eval`): base vs base+RAG vs fine-tuned vs fine-tuned+RAG.
+"""`ragtune eval` (`make eval`): the served system on every question, and base vs base+RAG vs fine-tuned vs
+fine-tuned+RAG on a seeded sample.
 
-Same questions, same decoding, same retrieval for the four systems; per-question metrics, means with
-95% bootstrap intervals for the headline ones, and a report in artifacts/eval/ (json, md, png).
+The served system (evaluation/served.py) answers every question through the server's own pipeline and
+is scored on what a user checks: fact accuracy, gold-section citation, refusal recall, false refusals,
+latency. The four-way comparison uses the same questions, decoding and retrieval for the four systems
+(raw generation, no guard or verification) and adds the overlap metrics (ROUGE-L, BLEU, faithfulness),
+which reward copying the context and are kept for comparison only. Means come with 95% bootstrap
+intervals; the report goes to artifacts/eval/ (json, md, png).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
@@ -14,11 +20,14 @@ import time
 from pathlib import Path
 
 from ragtune.evaluation import metrics as M
+from ragtune.evaluation import served
 from ragtune.finetune.data import Question, read_questions
 from ragtune.finetune.generation import generate_batch
 from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.rag.retrieve import build_retriever
 from ragtune.serve.attention import packed_decode_attention
+from ragtune.serve.generator import load_for_serving
+from ragtune.serve.pipeline import AnswerOptions
 from tqdm import tqdm
 
 from ragtune.artifacts import replace_dir, staging_dir, write_json
@@ -30,17 +39,22 @@ from ragtune.prompt import build_messages, check_prompt_format, render_prompt, s
 
 log = logging.getLogger("eval")
 SYSTEMS = ("base", "base+rag", "finetuned", "finetuned+rag")
-HEADLINE = ("rouge_l", "citation_f1", "refusal_accuracy")
+HEADLINE = ("fact_accuracy", "gold_section_citation", "refusal_accuracy")
 METRICS = (
+    "fact_accuracy", "gold_section_citation", "refusal_accuracy", "refusal_recall", "answer_rate",
     "rouge_l", "token_f1", "exact_match", "citation_precision", "citation_recall", "citation_f1",
-    "refusal_accuracy", "refusal_recall", "answer_rate", "language_adherence", "faithfulness",
-    "completion_tokens", "latency_s",
+    "language_adherence", "faithfulness", "completion_tokens", "latency_s",
 )  # fmt: skip
 
 
-def score_answer(q: Question, answer: str, source_ids: list[str], context: str, not_found: str) -> dict[str, float]:
+def score_answer(q: Question, answer: str, sources: list[tuple[str, str]], context: str, not_found: str) -> dict:
+    """Per-question metrics; `sources` are the (doc_id, heading) of the prompt's passages [1], [2], ...
+    Fact accuracy and gold-section citation are None where the question has no facts or section."""
+    source_ids = [doc for doc, _ in sources]
     precision, recall = M.citation_scores(answer, source_ids, q.sources if q.answerable else ())
     return {
+        "fact_accuracy": M.facts_correct(answer, q.facts) if q.answerable and q.facts else None,
+        "gold_section_citation": M.gold_section_cited(answer, sources, q.sources, q.section) if q.answerable and q.section else None,
         "rouge_l": M.rouge_l(answer, q.reference),
         "token_f1": M.token_f1(answer, q.reference),
         "exact_match": M.exact_match(answer, q.reference),
@@ -62,22 +76,29 @@ def summarise(per_question: dict[str, list[dict]]) -> dict[str, dict]:
     """Means per system; refusal accuracy is balanced over answerable and unanswerable questions."""
     summary = {}
     for system, rows in per_question.items():
-        means = {m: sum(r[m] for r in rows) / len(rows) for m in METRICS if m in rows[0]}
+        means = {}
+        for m in METRICS:
+            values = [r[m] for r in rows if r.get(m) is not None]
+            if m in rows[0]:
+                means[m] = sum(values) / len(values) if values else 0.0
         unanswerable = [r for r in rows if not r["answerable"]]
         answerable = [r for r in rows if r["answerable"]]
         means["refusal_recall"] = sum(r["refused"] for r in unanswerable) / max(len(unanswerable), 1)
         means["answer_rate"] = sum(1 - r["refused"] for r in answerable) / max(len(answerable), 1)
         means["refusal_accuracy"] = _refusal_balanced(rows)
-        cis = {m: M.bootstrap_ci([r[m] for r in rows]) for m in HEADLINE if m != "refusal_accuracy"}
+        cis = {m: M.bootstrap_ci([r[m] for r in rows if r[m] is not None]) for m in (*HEADLINE, "rouge_l") if m != "refusal_accuracy"}
         cis["refusal_accuracy"] = M.bootstrap_ci(rows, statistic=_refusal_balanced)
         summary[system] = {"mean": means, "ci95": cis}
     return summary
 
 
-def write_markdown(path: Path, summary: dict, extra: dict) -> None:
+def write_markdown(path: Path, summary: dict, extra: dict, served_lines: list[str]) -> None:
     lower_is_better = {"latency_s", "completion_tokens"}
     lines = [
         "# ragtune evaluation",
+        "",
+        *served_lines,
+        "## Four systems on a seeded sample (raw generation: no guard or verification)",
         "",
         f"{extra['questions']} questions ({extra['answerable']} answerable) from `{extra['eval_set']}`; "
         f"retrieval top-{extra['top_k']}: Recall@{extra['top_k']} {extra['retrieval']['recall']:.3f}, "
@@ -93,7 +114,7 @@ def write_markdown(path: Path, summary: dict, extra: dict) -> None:
         cells = []
         for s in SYSTEMS:
             cell = f"{values[s]:.3f}"
-            if m in HEADLINE:
+            if m in summary[s]["ci95"]:
                 lo, hi = summary[s]["ci95"][m]
                 cell += f" [{lo:.2f}, {hi:.2f}]"
             cells.append(f"**{cell}**" if values[s] == best else cell)
@@ -108,7 +129,7 @@ def write_chart(path: Path, summary: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    shown = ("rouge_l", "token_f1", "citation_f1", "refusal_accuracy", "language_adherence", "faithfulness")
+    shown = ("fact_accuracy", "gold_section_citation", "refusal_recall", "answer_rate", "citation_f1", "rouge_l")
     fig, ax = plt.subplots(figsize=(10, 4.5))
     width = 0.8 / len(SYSTEMS)
     for i, s in enumerate(SYSTEMS):
@@ -128,7 +149,7 @@ def verdict(summary: dict) -> str:
     winners = {m: max(SYSTEMS, key=lambda s: summary[s]["mean"][m]) for m in HEADLINE}
     lost = [m for m, w in winners.items() if w != "finetuned+rag"]
     if not lost:
-        return "fine-tuned + RAG is first on ROUGE-L, citation F1 and refusal accuracy."
+        return "fine-tuned + RAG is first on fact accuracy, gold-section citation and refusal accuracy."
     return "fine-tuned + RAG is NOT first on: " + ", ".join(f"{m} (winner: {winners[m]})" for m in lost) + "."
 
 
@@ -141,7 +162,8 @@ def run(cfg, embedder=None) -> int:
     """`ragtune eval`; `embedder` replaces the configured one (tests plug a fake in through this seam)."""
     # --- setup -------------------------------------------------------------------------------
     ev, mc = cfg.eval, cfg.model
-    questions = read_questions(ev.questions)
+    every_question = read_questions(ev.questions)
+    questions = every_question
     if ev.limit and ev.limit < len(questions):
         questions = random.Random(0).sample(questions, ev.limit)
     adapter_dir = cfg.finetune.output_dir
@@ -189,7 +211,7 @@ def run(cfg, embedder=None) -> int:
                 completions = generate_batch(model, tokenizer, [prompts[i] for i in batch], ev.max_new_tokens, stops)
             per_answer_s = (time.perf_counter() - began) / len(batch)
             for i, c in zip(batch, completions, strict=True):
-                sources = [h.chunk.doc_id for h in hits[i]] if use_rag else []
+                sources = [(h.chunk.doc_id, h.chunk.heading) for h in hits[i]] if use_rag else []
                 context = "\n".join(h.chunk.text for h in hits[i]) if use_rag else ""
                 row = score_answer(questions[i], c.text, sources, context, mc.not_found_phrase)
                 row.update(completion_tokens=c.completion_tokens, latency_s=per_answer_s)
@@ -197,6 +219,11 @@ def run(cfg, embedder=None) -> int:
             bar.update(len(batch))
         per_question[system], answers[system] = rows, texts
     bar.close()
+
+    # --- the served system, on every question ------------------------------------------------------
+    del model, base  # the four-way model; the served one is loaded as the server loads it
+    served_rows = served_run(cfg, retriever, every_question)
+    served_summary = served.summarise(served_rows)
 
     # --- report --------------------------------------------------------------------------------
     summary = summarise(per_question)
@@ -216,6 +243,7 @@ def run(cfg, embedder=None) -> int:
     write_json(
         staging / "report.json",
         {
+            "served": {"summary": served_summary, "clients": ev.served_clients, "answers": served_rows},
             "summary": summary,
             **extra,
             "config": {"model": config_to_dict(mc), "eval": config_to_dict(ev)},
@@ -225,11 +253,29 @@ def run(cfg, embedder=None) -> int:
             ],
         },
     )
-    write_markdown(staging / "report.md", summary, extra)
+    write_markdown(staging / "report.md", summary, extra, served.markdown(served_summary, ev.served_clients))
     write_chart(staging / "report.png", summary)
     replace_dir(staging, ev.output_dir)
     print((ev.output_dir / "report.md").read_text(encoding="utf-8"))
     return 0
+
+
+def served_run(cfg, retriever, questions: list[Question]) -> list[dict]:
+    """Every question through the answer pipeline of `ragtune serve`, on the model the server would load."""
+    from ragtune.serve.metrics import Metrics
+    from ragtune.serve.services import Services
+
+    mc = cfg.model
+    lm = load_for_serving(mc.generator, mc.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir, mc.device,
+                          mc.system_prompt, mc.inference_dtype)  # fmt: skip
+    services = Services(cfg, lm, retriever)
+    services.start(Metrics())
+    options = AnswerOptions(cfg.serve.top_k, cfg.serve.max_new_tokens, cfg.serve.temperature)
+    try:
+        answered = asyncio.run(served.answer_all(services.pipeline, questions, options, cfg.eval.served_clients))
+    finally:
+        services.engine.close()
+    return [served.score(q, a, seconds, mc.not_found_phrase) for q, (a, seconds) in zip(questions, answered, strict=True)]
 
 
 if __name__ == "__main__":

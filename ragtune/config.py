@@ -171,6 +171,7 @@ class EvalSection(_Section):
     limit: int = Field(32, ge=0, description="seeded sample of questions (0 = all): 32 keeps make eval near 15 min on 2 cores")
     max_new_tokens: int = Field(96, ge=1, description="answer cap, the same for all four systems")
     batch_size: int = Field(8, ge=1, description="prompts generated together (decode is memory-bound)")
+    served_clients: int = Field(1, ge=1, le=64, description="questions the served system answers at a time (1: single-user latency)")
 
 
 class Config(_Section):

@@ -72,7 +72,8 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
         "\n".join(
             json.dumps(r, ensure_ascii=False)
             for r in [
-                {"question": "Nghỉ phép năm mấy ngày?", "reference": "14 ngày [1].", "sources": ["company/nghi-phep.md"], "answerable": True},
+                {"question": "Nghỉ phép năm mấy ngày?", "reference": "14 ngày [1].", "sources": ["company/nghi-phep.md"], "answerable": True,
+                 "facts": ["14 ngày"], "section": "Quy định nghỉ phép > Nghỉ phép năm"},
                 {"question": "Giá cổ phiếu hôm nay?", "reference": cfg.model.not_found_phrase, "sources": [], "answerable": False},
             ]
         ),
@@ -86,4 +87,9 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
     for system in report["summary"].values():
         assert 0.0 <= system["mean"]["rouge_l"] <= 1.0 and len(system["ci95"]["rouge_l"]) == 2
     assert "| rouge_l |" in (tmp_path / "eval" / "report.md").read_text()
+    served = report["served"]["summary"]  # the served system answered every question through the pipeline
+    assert served["fact_accuracy"]["n"] == 1 and served["gold_section_citation"]["n"] == 1
+    assert served["refusal_recall"]["n"] == 1 and served["false_refusal_rate"]["n"] == 1 and served["latency_s"]["n"] == 2
+    assert [a["question"] for a in report["served"]["answers"]] == ["Nghỉ phép năm mấy ngày?", "Giá cổ phiếu hôm nay?"]
+    assert "| fact_accuracy |" in (tmp_path / "eval" / "report.md").read_text()
     assert (tmp_path / "eval" / "report.png").read_bytes()[:4] == b"\x89PNG"
