@@ -7,7 +7,6 @@ reported as `file:line: reason`; cleaning is counted in a report, never silent.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import unicodedata
@@ -15,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ragtune import jsonl
 from ragtune.errors import RagtuneError
 from ragtune.prompt import Passage, build_messages, render_example
 
@@ -145,29 +145,21 @@ def read_examples(path: Path, report: DataReport) -> list[Example]:
     examples: list[Example] = []
     seen: set[tuple] = set()
     for file in instruction_files(path):
-        with open(file, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                report.rows_read += 1
-                where = f"{file}:{lineno}"
-                try:
-                    example = parse_row(json.loads(line), where, report)
-                except json.JSONDecodeError as e:
-                    report.errors.append(f"{where}: invalid JSON ({e.msg})")
-                    report.dropped["invalid"] += 1
-                    continue
-                except DataError as e:
-                    report.errors.append(str(e))
-                    report.dropped["invalid"] += 1
-                    continue
-                exact = (example.question, example.answer, example.passages, example.history)
-                near = near_duplicate_key(example)
-                if exact in seen or near in seen:
-                    report.dropped["duplicate" if exact in seen else "near_duplicate"] += 1
-                    continue
-                seen.update((exact, near))
-                examples.append(example)
+        for where, line in jsonl.lines(file):
+            report.rows_read += 1
+            try:
+                example = parse_row(jsonl.parse(line, where, DataError), where, report)
+            except DataError as e:
+                report.errors.append(str(e))
+                report.dropped["invalid"] += 1
+                continue
+            exact = (example.question, example.answer, example.passages, example.history)
+            near = near_duplicate_key(example)
+            if exact in seen or near in seen:
+                report.dropped["duplicate" if exact in seen else "near_duplicate"] += 1
+                continue
+            seen.update((exact, near))
+            examples.append(example)
     return examples
 
 
@@ -292,16 +284,7 @@ def read_questions(path: Path) -> list[Question]:
     if not path.is_file():
         raise EvalDataError(f"{path}: eval set not found; set eval.questions or EVAL=path")
     out = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise EvalDataError(f"{where}: invalid JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise EvalDataError(f"{where}: a row must be a JSON object")
+    for where, row in jsonl.rows(path, EvalDataError):
         for key, kind in (("question", str), ("reference", str), ("sources", list), ("answerable", bool)):
             if not isinstance(row.get(key), kind):
                 raise EvalDataError(f"{where}: field '{key}' is missing or not a {kind.__name__}")

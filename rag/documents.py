@@ -7,12 +7,12 @@ leave the root (symlinks, `..`) are refused.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ragtune import jsonl
 from ragtune.errors import RagtuneError
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl")
@@ -148,16 +148,10 @@ def load_docx(path: Path, doc_id: str) -> Document:
 
 def load_jsonl(path: Path, doc_id_prefix: str) -> list[Document]:
     docs = []
-    for lineno, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DocumentError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
+    for where, row in jsonl.rows(path, DocumentError, _read_text(path)):
         missing = [k for k in ("id", "text") if not isinstance(row.get(k), str) or not row.get(k)]
         if missing:
-            raise DocumentError(f"{path}:{lineno}: missing or empty field(s) {', '.join(missing)}")
+            raise DocumentError(f"{where}: missing or empty field(s) {', '.join(missing)}")
         docs.append(Document(f"{doc_id_prefix}#{row['id']}", nfc(row.get("title") or row["id"]), nfc(row["text"])))
     return docs
 
