@@ -34,6 +34,10 @@ from ragtune.rag.documents import Document, LoadReport, load_corpus
 from ragtune.prompt import nfc
 
 CORPORA = Path(__file__).resolve().parent
+if str(CORPORA) not in sys.path:  # source_rows.py sits beside this file, which tests import by path
+    sys.path.insert(0, str(CORPORA))
+from source_rows import OptionalField, SourceError, check_folder, read_source  # noqa: E402
+
 DOCUMENTS = CORPORA / "documents"
 EVAL_SOURCES = CORPORA / "sources" / "eval"  # the hand-written rows, see SOURCE_FIELDS
 
@@ -46,9 +50,26 @@ MAX_FACT_WORDS = 8  # a fact is a short span (a number, an amount, a form code, 
 
 # --------------------------------------------------------------------------- hand-written rows
 # They live in corpora/sources/eval/, one JSONL file per group, in output order.  Each file's fields
-# and what they hold: a field is a non-empty string unless its spec is a tuple (one of those strings)
-# or a list (the facts: 1 to MAX_FACTS items, each a string or a non-empty list of alternative strings).
-# Every field is required except those in OPTIONAL_FIELDS.
+# and what they hold, as specs that source_rows.py checks: a field is a required non-empty string
+# unless its spec says otherwise (a tuple: one of those strings; checked_facts: the facts).
+
+
+def checked_facts(value, where: str, name: str) -> list:
+    """The facts field, NFC-normalised, if it is 1 to MAX_FACTS short strings or lists of them."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_FACTS:
+        raise SourceError(f"{where}: field '{name}' must be a list of 1 to {MAX_FACTS} facts")
+    facts = []
+    for i, fact in enumerate(value):
+        alternatives = [fact] if isinstance(fact, str) else fact
+        if not (isinstance(alternatives, list) and alternatives
+                and all(isinstance(a, str) and a.strip() for a in alternatives)):
+            raise SourceError(f"{where}: field '{name}[{i}]' must be a non-empty string or a list of them")
+        if any(len(a.split()) > MAX_FACT_WORDS for a in alternatives):
+            raise SourceError(f"{where}: field '{name}[{i}]' has a wording over {MAX_FACT_WORDS} words; "
+                              "a fact is a short span")
+        facts.append(nfc(fact) if isinstance(fact, str) else [nfc(a) for a in fact])
+    return facts
+
 
 ANSWERABLE_FIELDS = {
     "doc_id": "the document that answers: its path under corpora/documents ('company/nghi-phep.md')",
@@ -57,8 +78,9 @@ ANSWERABLE_FIELDS = {
                "without '#' sections (the shipped .pdf and .txt ones)",
     "question": "what the user asks",
     "reference": "a correct answer in the house voice, without citations",
-    "facts": ["a short span a correct answer must contain, written as in the gold section; "
-              "or a list of alternative wordings, any one of which counts and one of which is written there"],
+    # each fact: a short span a correct answer must contain, written as in the gold section; or a list
+    # of alternative wordings, any one of which counts and one of which is written there
+    "facts": checked_facts,
 }
 SOURCE_FIELDS = {
     # answerable questions about the company handbook
@@ -69,56 +91,12 @@ SOURCE_FIELDS = {
     "unanswerable.jsonl": {
         "question": "a plausible question whose answer is in no document",
         "language": tuple(REFUSAL),
-        "near_miss": "the document that holds a neighbouring fact but not the one asked (its doc id)",
+        # optional: the older, off-topic unanswerable questions have no near miss
+        "near_miss": OptionalField(
+            "the document that holds a neighbouring fact but not the one asked (its doc id)"),
     },
 }
-OPTIONAL_FIELDS = {"near_miss"}  # the older, off-topic unanswerable questions have no near miss
 ARTICLE = re.compile(r"> Điều (\d+)(?:\.|$)")  # the article number at the end of a law section's path
-
-
-class SourceError(ValueError):
-    """A hand-written row is unusable; the message names its file:line and the field."""
-
-
-def checked_facts(value, where: str) -> list:
-    """The facts field, NFC-normalised, if it is 1 to MAX_FACTS short strings or lists of them."""
-    if not isinstance(value, list) or not 1 <= len(value) <= MAX_FACTS:
-        raise SourceError(f"{where}: field 'facts' must be a list of 1 to {MAX_FACTS} facts")
-    facts = []
-    for i, fact in enumerate(value):
-        alternatives = [fact] if isinstance(fact, str) else fact
-        if not (isinstance(alternatives, list) and alternatives
-                and all(isinstance(a, str) and a.strip() for a in alternatives)):
-            raise SourceError(f"{where}: field 'facts[{i}]' must be a non-empty string or a list of them")
-        if any(len(a.split()) > MAX_FACT_WORDS for a in alternatives):
-            raise SourceError(f"{where}: field 'facts[{i}]' has a wording over {MAX_FACT_WORDS} words; "
-                              "a fact is a short span")
-        facts.append(nfc(fact) if isinstance(fact, str) else [nfc(a) for a in fact])
-    return facts
-
-
-def checked(row, fields: dict, where: str) -> dict:
-    """row, NFC-normalised, if it has exactly the fields described (see SOURCE_FIELDS); else SourceError."""
-    if not isinstance(row, dict):
-        raise SourceError(f"{where}: a row must be a JSON object")
-    unknown = [key for key in row if key not in fields]
-    if unknown:
-        raise SourceError(f"{where}: unknown field '{unknown[0]}'; fields: {', '.join(fields)}")
-    missing = [key for key in fields if key not in row and key not in OPTIONAL_FIELDS]
-    if missing:
-        raise SourceError(f"{where}: field '{missing[0]}' is missing")
-    out = {}
-    for key, value in row.items():
-        spec = fields[key]
-        if isinstance(spec, list):
-            out[key] = checked_facts(value, where)
-            continue
-        if not isinstance(value, str) or not value.strip():
-            raise SourceError(f"{where}: field '{key}' must be a non-empty string")
-        if isinstance(spec, tuple) and value not in spec:
-            raise SourceError(f"{where}: field '{key}' is {value!r}; expected one of {', '.join(spec)}")
-        out[key] = nfc(value)
-    return out
 
 
 def loose(text: str) -> str:
@@ -181,32 +159,9 @@ def row_problems(row: dict, corpus: Corpus, law: bool) -> Iterator[tuple[str, st
             yield f"facts[{i}]", f"is {fact!r}; no wording of it is in the reference (it must pass its facts)"
 
 
-def read_source(path: Path, fields: dict, problems=lambda row: ()) -> list[dict]:
-    """The rows of one source file, checked against fields and then by problems(row), which yields
-    (field, what is wrong); each row gets `where` (its file:line) added."""
-    if not path.is_file():
-        raise SourceError(f"{path}: not found; {path.parent} holds the files {', '.join(SOURCE_FIELDS)}")
-    rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise SourceError(f"{where}: invalid JSON ({e.msg})") from None
-        row = checked(raw, fields, where)
-        for field, problem in problems(row):
-            raise SourceError(f"{where}: field '{field}' {problem}")
-        rows.append({**row, "where": where})
-    return rows
-
-
 def read_sources(folder: Path, corpus: Corpus) -> dict[str, list[dict]]:
-    """The checked rows of every source file, by file name."""
-    extra = sorted(p.name for p in folder.glob("*.jsonl") if p.name not in SOURCE_FIELDS)
-    if extra:
-        raise SourceError(f"{folder / extra[0]}: not a source file; the files are {', '.join(SOURCE_FIELDS)}")
+    """The checked rows of every source file, by file name; each row has its `where` (file:line)."""
+    check_folder(folder, SOURCE_FIELDS)
     return {name: read_source(folder / name, fields,
                               lambda row, law=name == "laws.jsonl": row_problems(row, corpus, law))
             for name, fields in SOURCE_FIELDS.items()}

@@ -49,6 +49,10 @@ from ragtune.rag.documents import Document, load_markdown
 from ragtune.prompt import nfc
 
 CORPORA = Path(__file__).resolve().parent
+if str(CORPORA) not in sys.path:  # source_rows.py sits beside this file, which tests import by path
+    sys.path.insert(0, str(CORPORA))
+from source_rows import SourceError, check_folder, read_source  # noqa: E402
+
 DOCUMENTS = CORPORA / "documents"
 SOURCES = CORPORA / "sources"  # Markdown sources of the non-Markdown handbook documents
 INSTRUCTION_SOURCES = SOURCES / "instructions"  # the hand-written rows, see SOURCE_FIELDS
@@ -244,8 +248,8 @@ def article_title(passage: Passage) -> str:
 
 # --------------------------------------------------------------------------- hand-written rows
 # They live in corpora/sources/instructions/, one JSONL file per group.  Each file's fields and what
-# they hold: a field is a non-empty string unless its spec is a tuple (one of those strings) or a
-# list (a non-empty list of objects with those fields).
+# they hold, as specs that source_rows.py checks: a field is a non-empty string unless its spec is a
+# tuple (one of those strings) or a list (a non-empty list of objects with those fields).
 
 QA_FIELDS = {
     "doc_id": "the document that answers: its path under corpora/documents ('company/nghi-phep.md')",
@@ -285,53 +289,6 @@ SOURCE_FIELDS = {
 }
 
 
-class SourceError(ValueError):
-    """A hand-written row is unusable; the message names its file:line and the field."""
-
-
-def checked(value, spec, where: str, name: str = ""):
-    """value, NFC-normalised, if it has the shape spec describes (see SOURCE_FIELDS); else SourceError."""
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            raise SourceError(f"{where}: {f'field {name!r}' if name else 'a row'} must be a JSON object")
-        prefix = f"{name}." if name else ""
-        unknown = [key for key in value if key not in spec]
-        if unknown:
-            raise SourceError(f"{where}: unknown field '{prefix}{unknown[0]}'; fields: {', '.join(spec)}")
-        missing = [key for key in spec if key not in value]
-        if missing:
-            raise SourceError(f"{where}: field '{prefix}{missing[0]}' is missing")
-        return {key: checked(item, spec[key], where, prefix + key) for key, item in value.items()}
-    if isinstance(spec, list):
-        if not isinstance(value, list) or not value:
-            raise SourceError(f"{where}: field '{name}' must be a non-empty list")
-        return [checked(item, spec[0], where, f"{name}[{i}]") for i, item in enumerate(value)]
-    if not isinstance(value, str) or not value.strip():
-        raise SourceError(f"{where}: field '{name}' must be a non-empty string")
-    if isinstance(spec, tuple) and value not in spec:
-        raise SourceError(f"{where}: field '{name}' is {value!r}; expected one of {', '.join(spec)}")
-    return nfc(value)
-
-
-def read_source(path: Path, fields: dict, problems=lambda row: ()) -> list[dict]:
-    """The rows of one source file, checked against fields and then by problems(row), which yields
-    (field, what is wrong); the first wrong row is a SourceError naming file:line and the field."""
-    rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise SourceError(f"{where}: invalid JSON ({e.msg})") from None
-        row = checked(raw, fields, where)
-        for field, problem in problems(row):
-            raise SourceError(f"{where}: field '{field}' {problem}")
-        rows.append(row)
-    return rows
-
-
 def row_problems(row: dict, corpus: Corpus) -> Iterator[tuple[str, str]]:
     """(field, what is wrong) for what the shape check cannot see: documents, sections, citations,
     placeholders."""
@@ -368,16 +325,9 @@ def row_problems(row: dict, corpus: Corpus) -> Iterator[tuple[str, str]]:
 
 def read_sources(folder: Path, corpus: Corpus) -> dict[str, list[dict]]:
     """The checked rows of every source file, by file name."""
-    extra = sorted(p.name for p in folder.glob("*.jsonl") if p.name not in SOURCE_FIELDS)
-    if extra:
-        raise SourceError(f"{folder / extra[0]}: not a source file; the files are {', '.join(SOURCE_FIELDS)}")
-    sources = {}
-    for name, fields in SOURCE_FIELDS.items():
-        path = folder / name
-        if not path.is_file():
-            raise SourceError(f"{path}: not found; {folder} holds the files {', '.join(SOURCE_FIELDS)}")
-        sources[name] = read_source(path, fields, lambda row: row_problems(row, corpus))
-    return sources
+    check_folder(folder, SOURCE_FIELDS)
+    return {name: read_source(folder / name, fields, lambda row: row_problems(row, corpus))
+            for name, fields in SOURCE_FIELDS.items()}
 
 
 # --------------------------------------------------------------------------- law answers
