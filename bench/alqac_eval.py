@@ -23,14 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from peft import PeftModel  # noqa: E402
-from ragtune.evaluation.metrics import is_refusal  # noqa: E402
-from ragtune.finetune.generation import generate_batch  # noqa: E402
-from ragtune.rag.retrieve import build_retriever  # noqa: E402
 
 from ragtune.config import load_config  # noqa: E402
+from ragtune.evaluation.metrics import is_refusal  # noqa: E402
+from ragtune.finetune.generation import generate_batch  # noqa: E402
 from ragtune.hardware import precision_dtype  # noqa: E402
 from ragtune.models import load_generator, pick_device  # noqa: E402
 from ragtune.prompt import build_messages, render_prompt, stop_token_ids  # noqa: E402
+from ragtune.rag.retrieve import build_retriever  # noqa: E402
 
 QUESTIONS = ROOT.parent / "shared" / "evaldata" / "alqac_vi_legal" / "alqac25_train.json"
 sys.path.insert(0, str(ROOT / "corpora"))

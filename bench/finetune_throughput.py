@@ -24,9 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ragtune.finetune.data import IGNORE_INDEX, DataReport, read_examples, split, tokenize_all  # noqa: E402
-
 from ragtune.config import load_config  # noqa: E402
+from ragtune.finetune.data import IGNORE_INDEX, DataReport, read_examples, split, tokenize_all  # noqa: E402
 from ragtune.models import resolve_generator  # noqa: E402
 from ragtune.prompt import render_example  # noqa: E402
 

@@ -20,12 +20,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
-from ragtune.serve.attention import packed_decode_attention
 
 from ragtune.config import load_config  # noqa: E402
 from ragtune.hardware import precision_dtype  # noqa: E402
 from ragtune.models import load_generator, pick_device  # noqa: E402
 from ragtune.prompt import build_messages, render_prompt  # noqa: E402
+from ragtune.serve.attention import packed_decode_attention
 
 
 def measure(model, tok, prompt: str, new_tokens: int) -> dict:

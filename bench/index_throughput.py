@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+
+from ragtune.config import load_config  # noqa: E402
 from ragtune.rag import store  # noqa: E402
 from ragtune.rag.embedder import load_embedder, resolve_embedder  # noqa: E402
 from ragtune.rag.index import build_index  # noqa: E402
 from ragtune.rag.retrieve import Retriever  # noqa: E402
-
-from ragtune.config import load_config  # noqa: E402
 
 QUERIES = ["Nhân viên được nghỉ phép năm bao nhiêu ngày?", "Điều kiện đăng ký thường trú", "thời hạn thử việc tối đa",
            "mức công tác phí mỗi ngày", "quyền của thanh niên", "hợp đồng trọng tài thương mại", "bảo vệ môi trường biển",

@@ -25,12 +25,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ragtune.config import load_config  # noqa: E402
 from ragtune.rag.embedder import load_embedder  # noqa: E402
 from ragtune.rag.fusion import top, weighted_rrf, weighted_scores  # noqa: E402
 from ragtune.rag.index import build_index  # noqa: E402
 from ragtune.rag.retrieve import Retriever  # noqa: E402
-
-from ragtune.config import load_config  # noqa: E402
 
 EVALDATA = ROOT.parent / "shared" / "evaldata"
 SETS = {

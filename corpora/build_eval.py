@@ -28,10 +28,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from ragtune.prompt import nfc
 from ragtune.rag.chunking import markdown_sections
 from ragtune.rag.documents import Document, LoadReport, load_corpus
-
-from ragtune.prompt import nfc
 
 CORPORA = Path(__file__).resolve().parent
 if str(CORPORA) not in sys.path:  # source_rows.py sits beside this file, which tests import by path

@@ -43,10 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragtune.finetune.data import Example, char_trigrams, leaked_questions, read_questions
+from ragtune.prompt import nfc
 from ragtune.rag.chunking import HEADING, markdown_sections
 from ragtune.rag.documents import Document, load_markdown
-
-from ragtune.prompt import nfc
 
 CORPORA = Path(__file__).resolve().parent
 if str(CORPORA) not in sys.path:  # source_rows.py sits beside this file, which tests import by path

@@ -19,23 +19,23 @@ import sys
 import time
 from pathlib import Path
 
-from ragtune.evaluation import metrics as M
-from ragtune.evaluation import served
-from ragtune.finetune.data import Question, read_questions
-from ragtune.finetune.generation import generate_batch
-from ragtune.finetune.lora import ADAPTER_RECORD
-from ragtune.rag.retrieve import build_retriever
-from ragtune.serve.attention import packed_decode_attention
-from ragtune.serve.generator import load_for_serving
-from ragtune.serve.pipeline import AnswerOptions
 from tqdm import tqdm
 
 from ragtune.artifacts import replace_dir, staging_dir, write_json
 from ragtune.cli import run_stage
 from ragtune.config import config_to_dict
+from ragtune.evaluation import metrics as M
+from ragtune.evaluation import served
+from ragtune.finetune.data import Question, read_questions
+from ragtune.finetune.generation import generate_batch
+from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.hardware import precision_dtype
 from ragtune.models import ModelNotFound, load_generator, pick_device
 from ragtune.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
+from ragtune.rag.retrieve import build_retriever
+from ragtune.serve.attention import packed_decode_attention
+from ragtune.serve.generator import load_for_serving
+from ragtune.serve.pipeline import AnswerOptions
 
 log = logging.getLogger("eval")
 SYSTEMS = ("base", "base+rag", "finetuned", "finetuned+rag")

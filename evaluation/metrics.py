@@ -12,10 +12,9 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
-from ragtune.rag.lexical import looks_vietnamese as is_vietnamese  # noqa: F401  (one definition, shared)
-
 from ragtune.citations import CITATION, cited_numbers
 from ragtune.quantities import QUANTITY, quantities
+from ragtune.rag.lexical import looks_vietnamese as is_vietnamese  # noqa: F401  (one definition, shared)
 
 WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -17,6 +17,11 @@ import time
 
 import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
+
+from ragtune.artifacts import replace_dir, staging_dir, write_json
+from ragtune.cli import run_stage
+from ragtune.config import Config, config_to_dict
 from ragtune.evaluation.metrics import rouge_l
 from ragtune.finetune.data import (
     IGNORE_INDEX,
@@ -36,11 +41,6 @@ from ragtune.finetune.lora import (
     merge_adapter,
     pad_collate,
 )
-from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
-
-from ragtune.artifacts import replace_dir, staging_dir, write_json
-from ragtune.cli import run_stage
-from ragtune.config import Config, config_to_dict
 from ragtune.hardware import precision_dtype
 from ragtune.models import load_generator, pick_device
 from ragtune.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 from ragtune.finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir
-
 from ragtune.models import ModelNotFound
 
 

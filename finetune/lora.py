@@ -6,11 +6,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from ragtune.finetune.data import IGNORE_INDEX
-from ragtune.finetune.generation import generate_batch
 from transformers import Trainer
 
 from ragtune.artifacts import replace_dir, staging_dir, write_json
+from ragtune.finetune.data import IGNORE_INDEX
+from ragtune.finetune.generation import generate_batch
 
 ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: what the server checks
 

@@ -12,9 +12,8 @@ import random
 import re
 from dataclasses import replace
 
-from ragtune.finetune.data import Example
-
 from ragtune.citations import CITATION
+from ragtune.finetune.data import Example
 from ragtune.prompt import Passage
 
 

@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ragtune.cli import run_stage
+from ragtune.config import Config
 from ragtune.rag import store
 from ragtune.rag.chunking import Chunk, chunk_document, make_splitter
 from ragtune.rag.documents import Document, DocumentError, LoadReport, load_corpus
 from ragtune.rag.embedder import embed, load_embedder, resolve_embedder
-
-from ragtune.cli import run_stage
-from ragtune.config import Config
 
 log = logging.getLogger("rag.index")
 

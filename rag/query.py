@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ragtune.rag.retrieve import build_retriever
-
 from ragtune.cli import run_stage
 from ragtune.config import Config
+from ragtune.rag.retrieve import build_retriever
 
 
 def run(cfg: Config, question: str, mode: str | None = None, k: int = 5, prefix: str = "", as_json: bool = False) -> int:

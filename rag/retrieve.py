@@ -10,14 +10,14 @@ from typing import Literal
 
 import faiss
 import numpy as np
+
+from ragtune.errors import RagtuneError
+from ragtune.prompt import Passage
 from ragtune.rag import store
 from ragtune.rag.chunking import Chunk
 from ragtune.rag.embedder import embed, load_embedder
 from ragtune.rag.fusion import mmr, near_best, top, weighted_rrf, weighted_scores
 from ragtune.rag.lexical import looks_vietnamese
-
-from ragtune.errors import RagtuneError
-from ragtune.prompt import Passage
 
 Mode = Literal["hybrid", "dense", "bm25"]
 

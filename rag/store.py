@@ -18,11 +18,11 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-from ragtune.rag.chunking import Chunk
-from ragtune.rag.lexical import LexicalIndex
 
 from ragtune.artifacts import fsync_dir, write_json
 from ragtune.errors import RagtuneError
+from ragtune.rag.chunking import Chunk
+from ragtune.rag.lexical import LexicalIndex
 
 CURRENT = "CURRENT"
 KEEP_VERSIONS = 3

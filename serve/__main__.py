@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 
 import uvicorn
-from ragtune.rag import store
-from ragtune.serve.app import create_app, load_services
 
 from ragtune.cli import run_stage
 from ragtune.config import Config
+from ragtune.rag import store
+from ragtune.serve.app import create_app, load_services
 
 
 def run(cfg: Config) -> int:

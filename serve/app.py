@@ -14,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+
+from ragtune.config import Config
 from ragtune.rag.retrieve import EmptyQuestion
 from ragtune.rag.store import IndexMismatch, IndexNotFound
 from ragtune.serve.backend import QueueFull
@@ -22,8 +24,6 @@ from ragtune.serve.pipeline import GenerationTimeout
 from ragtune.serve.remote import RemoteError
 from ragtune.serve.routes import router
 from ragtune.serve.services import Services, load_services
-
-from ragtune.config import Config
 
 log = logging.getLogger("serve")
 

@@ -10,9 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from ragtune.finetune.generation import Completion
-
 from ragtune.errors import RagtuneError
+from ragtune.finetune.generation import Completion
 
 
 class QueueFull(RagtuneError, RuntimeError):

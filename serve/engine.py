@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import torch
+
 from ragtune.finetune.generation import Completion
 from ragtune.serve.backend import BackendStats, QueueFull
 from ragtune.serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ragtune.finetune.lora import ADAPTER_RECORD
-from ragtune.serve.attention import packed_decode_attention
-
 from ragtune.hardware import precision_dtype
 from ragtune.models import load_generator, pick_device
 from ragtune.prompt import check_prompt_format, stop_token_ids
+from ragtune.serve.attention import packed_decode_attention
 
 log = logging.getLogger("serve.generator")
 

@@ -13,16 +13,15 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ragtune.citations import clean_citations
 from ragtune.finetune.generation import Completion
+from ragtune.prompt import build_messages, render_prompt
 from ragtune.rag.retrieve import Hit, Retriever
 from ragtune.serve.backend import Backend, Generation
 from ragtune.serve.guard import LeakGuard
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.schemas import Source
 from ragtune.serve.verify import Verifier
-
-from ragtune.citations import clean_citations
-from ragtune.prompt import build_messages, render_prompt
 
 Disconnected = Callable[[], Awaitable[bool]]  # whether the client has gone; polled while generating
 DISCONNECT_POLL_S = 0.25

@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
-from ragtune.finetune.generation import Completion
-from ragtune.serve.backend import BackendStats, QueueFull
 
 from ragtune.errors import RagtuneError
+from ragtune.finetune.generation import Completion
+from ragtune.serve.backend import BackendStats, QueueFull
 
 log = logging.getLogger("serve.remote")
 

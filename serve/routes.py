@@ -16,6 +16,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
+
+from ragtune.config import Config
 from ragtune.serve.pipeline import (
     Answer,
     AnswerOptions,
@@ -28,8 +30,6 @@ from ragtune.serve.pipeline import (
 )
 from ragtune.serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest
 from ragtune.serve.services import Services, get_services, require_key
-
-from ragtune.config import Config
 
 STATIC = Path(__file__).parent / "static"
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -8,6 +8,9 @@ import logging
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
+
+from ragtune.config import Config
+from ragtune.prompt import stop_strings
 from ragtune.rag.retrieve import Retriever, build_retriever
 from ragtune.serve.backend import Backend
 from ragtune.serve.engine import Engine
@@ -15,9 +18,6 @@ from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenize
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.pipeline import AnswerPipeline
 from ragtune.serve.remote import RemoteEngine
-
-from ragtune.config import Config
-from ragtune.prompt import stop_strings
 
 log = logging.getLogger("serve")
 

@@ -116,8 +116,9 @@ def test_missing_index(tmp_path, sub):
 
 
 def test_eval_after_a_template_change(tmp_path, tiny_model_dir, tiny_embedder_dir, tiny_corpus):
-    from ragtune.rag.index import build_index
     from sentence_transformers import SentenceTransformer
+
+    from ragtune.rag.index import build_index
 
     build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8,
                 embedder=SentenceTransformer(str(tiny_embedder_dir), device="cpu"))  # fmt: skip

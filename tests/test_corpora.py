@@ -10,11 +10,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
+from ragtune.config import DEFAULT_NOT_FOUND
 from ragtune.finetune.data import DataReport, read_examples, read_questions
 from ragtune.rag.chunking import markdown_sections
 from ragtune.rag.documents import LoadReport, load_corpus
-
-from ragtune.config import DEFAULT_NOT_FOUND
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / "corpora"

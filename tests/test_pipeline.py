@@ -3,6 +3,8 @@
 import json
 
 from fastapi.testclient import TestClient
+
+from ragtune.config import load_config
 from ragtune.evaluation.evaluate import run as evaluate_run
 from ragtune.finetune.__main__ import main as finetune_main
 from ragtune.finetune.lora import ADAPTER_RECORD
@@ -11,8 +13,6 @@ from ragtune.rag.retrieve import Retriever
 from ragtune.serve.app import create_app
 from ragtune.serve.generator import load_for_serving
 from ragtune.serve.services import Services
-
-from ragtune.config import load_config
 
 ROWS = [
     {"instruction": "Nghỉ phép năm bao nhiêu ngày?", "output": "Dạ, 14 ngày [1].",

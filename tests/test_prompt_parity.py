@@ -1,12 +1,11 @@
 """Train/serve parity: a training row whose context is the retrieved chunks renders to the exact prompt
 the server builds for the same question and hits."""
 
+from ragtune.config import DEFAULT_SYSTEM_PROMPT
 from ragtune.finetune.data import DataReport, parse_row
+from ragtune.prompt import build_messages, render_prompt
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import Retriever
-
-from ragtune.config import DEFAULT_SYSTEM_PROMPT
-from ragtune.prompt import build_messages, render_prompt
 
 
 def test_training_row_and_served_request_render_identically(tiny_corpus, tmp_path, hash_embedder, tiny_tokenizer):

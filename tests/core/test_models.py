@@ -5,13 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from ragtune.rag.embedder import EmbedderNotFound, embed, load_embedder, resolve_embedder
-from ragtune.serve.attention import PACKED_DECODE_SDPA, packed_decode_attention
-from ragtune.serve.generator import load_for_serving
 
 from ragtune.hardware import native_bf16, precision_dtype
 from ragtune.models import ModelNotFound, load_generator, pick_dtype, resolve_generator
 from ragtune.prompt import build_messages, render_prompt, stop_token_ids
+from ragtune.rag.embedder import EmbedderNotFound, embed, load_embedder, resolve_embedder
+from ragtune.serve.attention import PACKED_DECODE_SDPA, packed_decode_attention
+from ragtune.serve.generator import load_for_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "artifacts" / "models"

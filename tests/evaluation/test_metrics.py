@@ -1,4 +1,5 @@
 import pytest
+
 from ragtune.evaluation import metrics as M
 
 NOT_FOUND = "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from ragtune.finetune.data import (
     IGNORE_INDEX,
     DataError,
@@ -16,7 +17,6 @@ from ragtune.finetune.data import (
     tokenize_all,
     tokenize_example,
 )
-
 from ragtune.prompt import Passage
 
 

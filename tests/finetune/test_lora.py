@@ -1,6 +1,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+
 from ragtune.finetune.data import IGNORE_INDEX, Example, tokenize_example
 from ragtune.finetune.lora import pad_collate, supervised_loss
 

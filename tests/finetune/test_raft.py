@@ -2,7 +2,6 @@ import random
 
 from ragtune.finetune.data import Example
 from ragtune.finetune.raft import raft_example
-
 from ragtune.prompt import Passage
 
 GOLD = Passage("Nghỉ phép năm 14 ngày.", "Nghỉ phép", "company/nghi-phep.md")

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 from peft import PeftModel
+from transformers import AutoModelForCausalLM
+
 from ragtune.finetune.__main__ import main as finetune_main
 from ragtune.finetune.lora import ADAPTER_RECORD
-from transformers import AutoModelForCausalLM
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [
@@ -106,8 +107,9 @@ def test_real_default_model_trains_a_few_steps(tmp_path):
 
 
 def test_retrieval_context_trains_with_retrieved_distractors(tmp_path, tiny_model_dir, tiny_embedder_dir, tiny_corpus):
-    from ragtune.rag.index import build_index
     from sentence_transformers import SentenceTransformer
+
+    from ragtune.rag.index import build_index
 
     build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8,
                 embedder=SentenceTransformer(str(tiny_embedder_dir), device="cpu"))  # fmt: skip

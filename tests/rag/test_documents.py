@@ -4,6 +4,7 @@ import json
 import os
 
 import pytest
+
 from ragtune.rag.documents import LoadReport, load_corpus, load_docx, load_html, load_pdf
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

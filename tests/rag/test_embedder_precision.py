@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from ragtune.rag.embedder import Embedder, embed, load_embedder
 
 from ragtune.hardware import native_bf16, precision_dtype
+from ragtune.rag.embedder import Embedder, embed, load_embedder
 
 TEXTS = [
     "Nhân viên chính thức được nghỉ phép năm 12 ngày làm việc.",

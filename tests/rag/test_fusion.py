@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from ragtune.rag.fusion import minmax, mmr, near_best, top, weighted_rrf, weighted_scores
 from ragtune.rag.retrieve import top_positive
 

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from ragtune.rag import store
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import EmptyQuestion, Retriever

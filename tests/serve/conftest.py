@@ -2,16 +2,16 @@
 
 import pytest
 from fastapi.testclient import TestClient
+
+from ragtune.config import load_config
+from ragtune.models import load_generator
+from ragtune.prompt import stop_token_ids
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import Retriever
 from ragtune.serve.app import create_app
 from ragtune.serve.generator import LoadedModel
 from ragtune.serve.launch import ServerDidNotStart, running_server
 from ragtune.serve.services import Services
-
-from ragtune.config import load_config
-from ragtune.models import load_generator
-from ragtune.prompt import stop_token_ids
 
 KEY = "live-test-key"
 

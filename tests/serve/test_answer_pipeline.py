@@ -8,6 +8,8 @@ under it in tests/serve/test_app.py and test_live.py.
 import asyncio
 
 import pytest
+
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 from ragtune.finetune.generation import Completion
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import EmptyQuestion, Retriever
@@ -21,8 +23,6 @@ from ragtune.serve.pipeline import (
     GenerationTimeout,
     SourcesEvent,
 )
-
-from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 
 QUESTION = "Nhân viên được nghỉ phép năm bao nhiêu ngày?"
 OPTIONS = AnswerOptions(top_k=3, max_tokens=32, temperature=0.0)

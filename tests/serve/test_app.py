@@ -2,11 +2,10 @@ import json
 import threading
 from types import SimpleNamespace
 
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 from ragtune.finetune.generation import Completion
 from ragtune.rag.index import build_index
 from ragtune.serve.backend import Backend, BackendStats, Generation, QueueFull
-
-from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
 
 QUESTION = {"question": "Nghỉ phép năm bao nhiêu ngày?", "max_tokens": 6}
 

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import torch
+
 from ragtune.serve import engine as engine_module
 from ragtune.serve.engine import Engine, prefill_groups, sample
 

@@ -7,6 +7,8 @@ which is what a fresh clone serves.
 
 import pytest
 from fastapi.testclient import TestClient
+
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT, load_config
 from ragtune.rag.embedder import load_embedder
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import build_retriever
@@ -14,8 +16,6 @@ from ragtune.serve.app import create_app
 from ragtune.serve.generator import load_for_serving
 from ragtune.serve.guard import LeakGuard
 from ragtune.serve.services import Services
-
-from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT, load_config
 
 ATTACK = (
     "# Quy định giờ làm việc\n\n"

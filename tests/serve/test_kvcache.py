@@ -1,9 +1,10 @@
 """The in-place KV cache layers: the same logits as transformers' own cache, and appends that do not copy."""
 
 import pytest
-import ragtune.serve.kvcache as kv
 import torch
 from transformers import DynamicCache
+
+import ragtune.serve.kvcache as kv
 
 
 def decode(model, cache, prompt: torch.Tensor, steps: int) -> list[torch.Tensor]:

@@ -1,6 +1,7 @@
 import time
 
 import pytest
+
 from ragtune.serve.launch import ServerDidNotStart, running_server
 
 

@@ -6,6 +6,7 @@ import time
 
 import httpx
 import pytest
+
 from ragtune.rag.index import build_index
 
 KEY = "live-test-key"

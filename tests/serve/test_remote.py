@@ -6,12 +6,12 @@ import json
 
 import httpx
 from fastapi.testclient import TestClient
+
+from ragtune.config import load_config
 from ragtune.rag.index import build_index
 from ragtune.serve.app import create_app
 from ragtune.serve.remote import RemoteEngine
 from ragtune.serve.services import load_services
-
-from ragtune.config import load_config
 
 
 def test_a_second_ragtune_process_generates_for_this_one(server, tiny_model_dir, tmp_path):

@@ -1,8 +1,7 @@
 """Verification on crafted answers: pure functions, no model."""
 
-from ragtune.serve.verify import Verifier, split_sentences
-
 from ragtune.prompt import Passage
+from ragtune.serve.verify import Verifier, split_sentences
 
 LEAVE = Passage("Nhân viên chính thức được nghỉ phép năm 14 ngày mỗi năm. Đơn xin nghỉ gửi trước 3 ngày làm việc.",
                 "Quy định nghỉ phép > Nghỉ phép năm", "company/nghi-phep.md")  # fmt: skip
