@@ -12,6 +12,8 @@ import asyncio
 import time
 from collections.abc import Sequence
 
+from tqdm import tqdm
+
 from ragtune.evaluation import metrics as M
 from ragtune.finetune.data import Question
 from ragtune.serve.pipeline import Answer, AnswerOptions, AnswerPipeline
@@ -30,14 +32,19 @@ async def answer_all(pipeline: AnswerPipeline, questions: Sequence[Question], op
                      clients: int) -> list[tuple[Answer, float]]:  # fmt: skip
     """(answer, seconds) per question, `clients` questions in flight at a time, in question order."""
     gate = asyncio.Semaphore(clients)
+    bar = tqdm(total=len(questions), desc="served", unit="answer")
 
     async def one(q: Question) -> tuple[Answer, float]:
         async with gate:
             began = time.perf_counter()
             answer = await pipeline.answer(q.question, [], options)
+            bar.update()
             return answer, time.perf_counter() - began
 
-    return list(await asyncio.gather(*(one(q) for q in questions)))
+    try:
+        return list(await asyncio.gather(*(one(q) for q in questions)))
+    finally:
+        bar.close()
 
 
 def score(q: Question, answer: Answer, seconds: float, not_found: str) -> dict:

@@ -193,7 +193,7 @@ class AnswerPipeline:
         if self.guard.leaks(completion.text):
             return Answer(self.blocked(), sources_of(hits), "content_filter", usage, clock.timings())
         verifier = self.verifier(question, hits)
-        text = "".join(self.cite(s, hits) for s in [*verifier.feed(completion.text), *verifier.finish()])
+        text = "".join(self.cite(s, hits) for s in verifier.check(completion.text))
         return self.verified(text, completion, verifier, sources_of(hits), usage, clock)
 
     async def stream(self, question: str, history: list[dict[str, str]], options: AnswerOptions,

@@ -82,6 +82,10 @@ class Verifier:
             self._pending = self._pending[cut + 1 :]
         return [s for s in (self._check(s) for s in sentences) if s]
 
+    def check(self, answer: str) -> list[str]:
+        """A whole answer at once: every sentence checked as written (no unfinished sentence to hold)."""
+        return [s for s in (self._check(s) for s in split_sentences(answer)) if s]
+
     def finish(self) -> list[str]:
         """The last, unterminated sentence."""
         last, self._pending = self._pending, ""

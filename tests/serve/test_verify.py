@@ -15,7 +15,7 @@ def verify(answer: str, passages=(LEAVE, TRAVEL), question: str = "", pieces: in
         chunks = [answer[i : i + pieces] for i in range(0, len(answer), pieces)]
         out = [s for c in chunks for s in v.feed(c)] + v.finish()
     else:
-        out = v.feed(answer) + v.finish()
+        out = v.check(answer)
     return "".join(out).strip(), v
 
 
@@ -62,3 +62,5 @@ def test_a_stream_is_verified_sentence_by_sentence_with_the_same_result():
     assert held.feed("Nghỉ phép năm là 14") == []  # an unfinished sentence with a number waits for its end
     long = Verifier([LEAVE]).feed("từ " * 100)
     assert long and len(long[0]) > 150  # one that never ends is still sent, in checked parts
+    sentence = "Theo quy định, " + "nhân viên chính thức được nghỉ phép năm theo quy định của công ty " * 3 + "là 14 ngày [1]."
+    assert Verifier([LEAVE]).check(sentence) == [sentence]  # a whole answer is checked sentence by sentence, uncut
