@@ -1,8 +1,9 @@
 """Fine-tuning throughput: ours (`python -m finetune`) vs TRL's SFTTrainer, same model, rows, LoRA and steps.
 
 Both train on the same seeded subset of corpora/instructions (steps × batch rows, so each sees the
-same rows once), validate on the same held-out rows at the end, and run in their own process. TRL
-runs with bf16 and gradient checkpointing off, its CPU-friendly setting, and completion-only loss.
+same rows once), validate on the same held-out rows at the end, and run in their own process, with the
+same precision: bf16 autocast where the hardware computes bf16 natively (ours: finetune.precision=auto),
+else fp32. TRL runs with gradient checkpointing off and completion-only loss.
 Prints one JSON line: supervised tokens/s of each, the ratio, peak RSS of each, final validation loss.
 
     python bench/finetune_throughput.py [--steps 8] [--batch 4]   (needs: pip install trl)
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ragtune.config import load_config  # noqa: E402
+from ragtune.finetune.__main__ import training_autocast  # noqa: E402
 from ragtune.finetune.data import IGNORE_INDEX, DataReport, read_examples, split, tokenize_all  # noqa: E402
 from ragtune.models import resolve_generator  # noqa: E402
 from ragtune.prompt import render_example  # noqa: E402
@@ -45,6 +47,7 @@ def subset(cfg, steps: int, batch: int, work: Path) -> Path:
 
 
 def trl_worker(rows_file: Path, steps: int, batch: int, out_dir: Path) -> dict:
+    import torch
     from datasets import Dataset
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -52,6 +55,7 @@ def trl_worker(rows_file: Path, steps: int, batch: int, out_dir: Path) -> dict:
 
     cfg = load_config(ROOT / "config.yaml", env={})
     ft, mc = cfg.finetune, cfg.model
+    half = training_autocast(ft.precision, "cpu")  # what `ragtune finetune` autocasts to on this machine
     source = resolve_generator(mc.generator, mc.models_dir)
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = AutoModelForCausalLM.from_pretrained(source, dtype="float32")
@@ -69,7 +73,7 @@ def trl_worker(rows_file: Path, steps: int, batch: int, out_dir: Path) -> dict:
     args = SFTConfig(
         output_dir=str(out_dir), per_device_train_batch_size=batch, per_device_eval_batch_size=batch, max_steps=steps,
         learning_rate=ft.learning_rate, lr_scheduler_type="cosine", warmup_steps=0, logging_steps=1,
-        eval_strategy="steps", eval_steps=steps, save_strategy="no", bf16=False, gradient_checkpointing=False,
+        eval_strategy="steps", eval_steps=steps, save_strategy="no", bf16=half == torch.bfloat16, gradient_checkpointing=False,
         completion_only_loss=True, max_length=ft.max_seq_tokens, packing=False, use_cpu=True, report_to=[],
         seed=ft.seed,
     )  # fmt: skip

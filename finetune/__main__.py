@@ -143,6 +143,7 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     eval_steps = ft.eval_steps or total_steps
     # transformers 5 reads the TensorBoard folder from the environment; logs live beside the adapter
     os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(ft.output_dir.parent / f"{ft.output_dir.name}.runs"))
+    half = training_autocast(ft.precision, device)
     training_args = TrainingArguments(
         output_dir=str(ft.checkpoint_dir),
         per_device_train_batch_size=ft.batch_size,
@@ -163,8 +164,8 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         metric_for_best_model="eval_loss",
         train_sampling_strategy="group_by_length",  # batches of similar length: little padding
         activation_checkpointing=ft.gradient_checkpointing,
-        bf16=device == "cuda" and torch.cuda.is_bf16_supported(),
-        fp16=device == "cuda" and not torch.cuda.is_bf16_supported(),
+        bf16=half == torch.bfloat16,
+        fp16=half == torch.float16,
         use_cpu=device == "cpu",
         ddp_backend="gloo" if device == "cpu" and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
         dataloader_num_workers=0,
@@ -277,6 +278,14 @@ def with_retrieved_context(cfg, examples: list, report: DataReport) -> list:
             report.cleaned["raft_no_gold" if new.answer == cfg.model.not_found_phrase else "raft_with_gold"] += 1
         out.append(new)
     return out
+
+
+def training_autocast(setting: str, device: str) -> torch.dtype | None:
+    """The half type training autocasts to (weights and optimizer stay fp32), or None for plain fp32."""
+    if setting == "fp32":
+        return None
+    dtype = precision_dtype("auto" if setting == "auto" else setting, device)
+    return None if dtype == torch.float32 else dtype
 
 
 def last_complete_checkpoint(folder):

@@ -114,6 +114,9 @@ class FinetuneSection(_Section):
     use_dora: bool = Field(False, description="weight-decomposed LoRA: often better, about 20% slower")
     use_rslora: bool = Field(False, description="rank-stabilised scale alpha/sqrt(r), for large ranks")
     gradient_checkpointing: bool = Field(False, description="recompute activations: less memory, about 30% slower")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="auto: bf16 autocast where the CPU/GPU computes bf16 natively (fp16 on older GPUs), else fp32"
+    )
     qlora: bool = Field(False, description="4-bit base weights (bitsandbytes); CUDA only")
     tensorboard: bool = Field(True, description="TensorBoard logs in <output_dir>.runs/ (tensorboard --logdir artifacts)")
     retrieval_context: bool = Field(False, description="RAFT: retrieved chunks as distractors around each row's gold passages")

@@ -119,3 +119,11 @@ def test_retrieval_context_trains_with_retrieved_distractors(tmp_path, tiny_mode
     cleaned = json.loads((tmp_path / "adapter" / "train_report.json").read_text())["data"]["cleaned"]
     assert cleaned.get("raft_with_gold", 0) + cleaned.get("raft_no_gold", 0) == len(ROWS)
     assert cleaned.get("raft_no_gold", 0) > 0
+
+
+def test_training_autocasts_to_bf16_only_where_the_hardware_computes_it():
+    from ragtune.finetune.__main__ import training_autocast
+    from ragtune.hardware import native_bf16
+
+    assert training_autocast("fp32", "cpu") is None and training_autocast("bf16", "cpu") == torch.bfloat16
+    assert training_autocast("auto", "cpu") == (torch.bfloat16 if native_bf16("cpu") else None)
