@@ -171,8 +171,8 @@ class ServeSection(_Section):
 class EvalSection(_Section):
     questions: Path = Field(Path("corpora/eval/questions.jsonl"), description="held-out eval set")
     output_dir: Path = Field(Path("artifacts/eval"), description="report.json/.md/.png")
-    limit: int = Field(32, ge=0, description="seeded sample of questions (0 = all): 32 keeps make eval near 15 min on 2 cores")
-    max_new_tokens: int = Field(96, ge=1, description="answer cap, the same for all four systems")
+    limit: int = Field(32, ge=0, description="seeded sample for the four-way comparison (0 = all; the served system answers every question): 32 takes ~9 min on 2 cores")
+    max_new_tokens: int = Field(96, ge=1, description="answer cap of the four-way comparison, the same for all four systems (the served system uses serve.max_new_tokens)")
     batch_size: int = Field(8, ge=1, description="prompts generated together (decode is memory-bound)")
     served_clients: int = Field(1, ge=1, le=64, description="questions the served system answers at a time (1: single-user latency)")
 
