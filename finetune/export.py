@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ragtune.finetune.lora import ADAPTER_RECORD, replace_dir, staging_dir
+from ragtune.artifacts import replace_dir, staging_dir
+from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.models import ModelNotFound
 
 

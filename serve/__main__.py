@@ -14,7 +14,8 @@ import uvicorn
 from ragtune.cli import run_stage
 from ragtune.config import Config
 from ragtune.rag import store
-from ragtune.serve.app import create_app, load_services
+from ragtune.serve.app import create_app
+from ragtune.serve.services import load_services
 
 
 def run(cfg: Config) -> int:
