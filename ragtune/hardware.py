@@ -1,4 +1,4 @@
-"""What the hardware computes natively; precision choices for inference read it (training on CPU stays fp32)."""
+"""What the hardware computes natively; the precision choices of inference, embedding and training autocast read it."""
 
 from __future__ import annotations
 
