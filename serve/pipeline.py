@@ -216,7 +216,7 @@ class AnswerPipeline:
                          disconnected: Disconnected | None) -> AsyncIterator[Event]:  # fmt: skip
         yield SourcesEvent(sources)
         watch, blocked = self.guard.watch(), False
-        verifier, sent = self.verifier(question, hits), []
+        verifier, streamed = self.verifier(question, hits), False
         async for delta in deltas(self.backend, gen, disconnected):
             if watch.feed(delta):
                 blocked = True
@@ -224,9 +224,9 @@ class AnswerPipeline:
                 async for _ in self.backend.stream(gen):  # let the backend retire the row and report usage
                     pass
                 break
-            for sentence in verifier.feed(delta):  # a sentence is sent once it is complete and verified
-                sent.append(self.cite(sentence, hits))
-                yield DeltaEvent(sent[-1])
+            for piece in verifier.feed(delta):  # words before a number at once, a number once its sentence checks
+                streamed = True
+                yield DeltaEvent(clean_citations(piece, len(hits))[0])
         result = gen.result
         if result is None:  # the client left
             return
@@ -235,12 +235,12 @@ class AnswerPipeline:
         if blocked:
             yield DoneEvent(Answer(self.blocked(), sources, "content_filter", usage, clock.timings()))
             return
-        for sentence in verifier.finish():
-            sent.append(self.cite(sentence, hits))
-            yield DeltaEvent(sent[-1])
-        answer = self.verified("".join(sent), result, verifier, sources, usage, clock)
-        if not sent and answer.text:  # nothing passed: the not-found phrase is what the client sees
-            yield DeltaEvent(answer.text)
+        for piece in verifier.finish():
+            streamed = True
+            yield DeltaEvent(clean_citations(piece, len(hits))[0])
+        answer = self.verified("".join(self.cite(s, hits) for s in verifier.kept), result, verifier, sources, usage, clock)
+        if answer.finish_reason == "not_found":  # nothing passed: the not-found phrase is what the client sees
+            yield DeltaEvent(("\n" if streamed else "") + answer.text)
         yield DoneEvent(answer)
 
 

@@ -61,7 +61,8 @@ class Verifier:
     question: str = ""
     unsupported: int = 0  # sentences that failed the check (replaced or dropped)
     kept: list[str] = field(default_factory=list)  # what the answer says after verification
-    _pending: str = ""
+    _pending: str = ""  # the unfinished sentence
+    _sent: int = 0  # characters of it already sent
     _evidence: list[list[Quantity]] = field(init=False)
     _asked: list[Quantity] = field(init=False)
 
@@ -70,26 +71,47 @@ class Verifier:
         self._asked = quantities(self.question)
 
     def feed(self, piece: str) -> list[str]:
-        """Add generated text; returns the sentences it completed, as they may be sent."""
+        """Add generated text; returns what may be sent now.
+
+        Only quantities are checked, and every quantity starts with a digit, so the words of a sentence
+        before its first digit go out at once; from there the sentence is held until it ends (or grows
+        past MAX_HELD_CHARS) and is checked. A sentence that fails after its start was sent continues
+        on a new line with its replacement; the final answer (`kept`) has the replacement alone.
+        """
         self._pending += piece
-        sentences = split_sentences(self._pending)
-        if not sentences or not SENTENCE_END.search(sentences[-1]):
-            self._pending = sentences.pop() if sentences else ""
-        else:
-            self._pending = ""
-        if len(self._pending) > MAX_HELD_CHARS and (cut := self._pending.rstrip().rfind(" ")) > 0:
-            sentences.append(self._pending[: cut + 1])  # a sentence that does not end is checked in parts
-            self._pending = self._pending[cut + 1 :]
-        return [s for s in (self._check(s) for s in sentences) if s]
+        pieces = split_sentences(self._pending)
+        tail = "" if not pieces or SENTENCE_END.search(pieces[-1]) else pieces.pop()
+        if len(tail) > MAX_HELD_CHARS and (cut := tail.rstrip().rfind(" ")) > 0:
+            pieces.append(tail[: cut + 1])  # a sentence that does not end is checked in parts
+            tail = tail[cut + 1 :]
+        out = [self._finished(sentence) for sentence in pieces]
+        self._pending = tail
+        digit = next((i for i, ch in enumerate(tail) if ch.isdigit() or ch == "["), len(tail))
+        safe = tail[: tail.rfind(" ", 0, digit) + 1] if digit < len(tail) else tail[: tail.rfind(" ") + 1]
+        if len(safe) > self._sent:  # words before the first digit (or marker) of the unfinished sentence
+            out.append(safe[self._sent :])
+            self._sent = len(safe)
+        return [o for o in out if o]
+
+    def _finished(self, sentence: str) -> str:
+        """The rest of a complete sentence to send, given that its first `_sent` characters went out."""
+        sent, self._sent = sentence[: self._sent], 0
+        checked = self._check(sentence)
+        if checked.startswith(sent):
+            return checked[len(sent) :]
+        return "\n" + checked if checked else "\n"  # its start is out; the correction follows on its own line
 
     def check(self, answer: str) -> list[str]:
         """A whole answer at once: every sentence checked as written (no unfinished sentence to hold)."""
         return [s for s in (self._check(s) for s in split_sentences(answer)) if s]
 
     def finish(self) -> list[str]:
-        """The last, unterminated sentence."""
+        """The rest of the last, unterminated sentence."""
         last, self._pending = self._pending, ""
-        return [s for s in [self._check(last)] if s] if last.strip() else []
+        if not last.strip():
+            self._sent = 0
+            return []
+        return [s for s in [self._finished(last)] if s]
 
     @property
     def verified(self) -> bool:
