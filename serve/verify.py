@@ -10,7 +10,8 @@ nothing becomes the not-found phrase.
 
 Quantities are compared as values with their unit: "20 triệu đồng" = "20.000.000 đồng", "8h30" =
 "8:30", "01/01/2026" = "1/1/2026"; "2 ngày" does not match "2 giờ", and a bare "2" matches either.
-`Verifier` works sentence by sentence, so a stream is verified before each sentence is sent.
+`Verifier` works sentence by sentence: a stream sends the words before a sentence's first digit at once
+and holds the rest until the sentence has passed, so no unchecked number is ever sent.
 """
 
 from __future__ import annotations
