@@ -98,8 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="one JSON object a line per hit")
 
     stage("serve", _serve, "run the API server (make serve)")
-    stage("eval", _eval, "base vs base+RAG vs fine-tuned vs fine-tuned+RAG on held-out questions (make eval; "
-                         "EVAL=path and EVAL_LIMIT=n set eval.questions and eval.limit)")  # fmt: skip
+    stage("eval", _eval, "the served system on every held-out question, and base vs base+RAG vs fine-tuned vs "
+                         "fine-tuned+RAG on a sample (make eval; EVAL=path and EVAL_LIMIT=n set eval.questions and "
+                         "eval.limit)")  # fmt: skip
 
     sub = stage("export", _export, "copy the adapter-merged Hugging Face model folder (finetune.merged_dir)")
     sub.add_argument("--out", type=Path, default=Path("artifacts/export"), help="destination folder (replaced whole)")
