@@ -184,17 +184,18 @@ class AnswerPipeline:
         clock = _Clock()
         hits = await self.retrieve(question, history, options)
         clock.retrieved()
+        sources = sources_of(hits)
         if self.gated(hits, options):
-            return Answer(self.not_found, sources_of(hits), "not_found", Usage(0, 0), clock.timings())
+            return Answer(self.not_found, sources, "not_found", Usage(0, 0), clock.timings())
         gen = self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature)
         completion = await run_to_end(self.backend, gen, self.timeout_s, disconnected)
         self.metrics.tokens_generated.inc(completion.completion_tokens)
         usage = Usage(completion.prompt_tokens, completion.completion_tokens)
         if self.guard.leaks(completion.text):
-            return Answer(self.blocked(), sources_of(hits), "content_filter", usage, clock.timings())
+            return Answer(self.blocked(), sources, "content_filter", usage, clock.timings())
         verifier = self.verifier(question, hits)
         text = "".join(self.cite(s, hits) for s in verifier.check(completion.text))
-        return self.verified(text, completion, verifier, sources_of(hits), usage, clock)
+        return self.verified(text, completion, verifier, sources, usage, clock)
 
     async def stream(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> AsyncIterator[Event]:  # fmt: skip
