@@ -14,11 +14,13 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 
 import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
 
+from ragtune.answerability import calibrate, refusal_token_ids
 from ragtune.artifacts import replace_dir, staging_dir, write_json
 from ragtune.cli import run_stage
 from ragtune.config import Config, config_to_dict
@@ -34,7 +36,7 @@ from ragtune.finetune.data import (
     split,
     tokenize_all,
 )
-from ragtune.finetune.generation import generate_batch
+from ragtune.finetune.generation import generate_batch, refusal_scores
 from ragtune.finetune.lora import (
     ADAPTER_RECORD,
     SupervisedTrainer,
@@ -43,7 +45,7 @@ from ragtune.finetune.lora import (
 )
 from ragtune.hardware import precision_dtype
 from ragtune.models import load_generator, pick_device
-from ragtune.prompt import Passage, build_messages, prompt_format_record, render_prompt, stop_token_ids
+from ragtune.prompt import Passage, build_messages, not_found_for, prompt_format_record, render_prompt, stop_token_ids
 
 log = logging.getLogger("finetune")
 
@@ -112,17 +114,18 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
                 f"{len(leaks)} training rows repeat questions of the eval set {cfg.eval.questions}; remove them, "
                 "or the evaluation measures memory, not skill: " + "; ".join(leaks[:10])
             )
-    if ft.retrieval_context:
-        examples = with_retrieved_context(cfg, examples, report)
+    train_examples, val_examples = split(examples, ft.val_fraction, ft.seed)
+    if ft.retrieval_context:  # validation gets a hard negative per grounded row: the refusal threshold needs both
+        train_examples, val_examples = grounded(cfg, train_examples, val_examples, report)
     model, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, load_in_4bit=ft.qlora)
-    rows = tokenize_all(tokenizer, examples, mc.system_prompt, ft.max_seq_tokens, report)
+    train_rows = tokenize_all(tokenizer, train_examples, mc.system_prompt, ft.max_seq_tokens, report)
+    val_rows = tokenize_all(tokenizer, val_examples, mc.system_prompt, ft.max_seq_tokens, report)
     if preview:
-        for row in rows[:preview]:
+        for row in train_rows[:preview]:
             print(render_trained(tokenizer, row), end="\n" + "-" * 80 + "\n")
         return 0
-    if not rows:
+    if not train_rows:
         raise DataError(f"{ft.instructions}: no usable rows ({report.to_dict()}); fix the rows named in the warnings above")
-    train_rows, val_rows = split(rows, ft.val_fraction, ft.seed)
     log.info("data: %s; %d train / %d validation rows", report.to_dict(), len(train_rows), len(val_rows))
 
     model.config.use_cache = False
@@ -209,6 +212,13 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         "prompt_format": prompt_format_record(tokenizer, mc.system_prompt),
         "config": {"model": config_to_dict(mc), "finetune": config_to_dict(ft)},
     }
+    peft_model.eval()
+    if val_rows:
+        record["answerability"] = calibrate_refusal(peft_model, tokenizer, val_rows, cfg)
+        log.info("refusal threshold %.4f: refuses %.0f%% of %d unanswerable and %.0f%% of %d answerable validation rows",
+                 record["answerability"]["threshold"], 100 * record["answerability"]["refusal_recall"],
+                 record["answerability"]["rows_unanswerable"], 100 * record["answerability"]["false_refusal"],
+                 record["answerability"]["rows_answerable"])  # fmt: skip
     write_json(staging / ADAPTER_RECORD, record)
     peak_rss_mb = _peak_rss_mb()
     train_report = {
@@ -229,7 +239,6 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         "device": device,
         "log_history": trainer.state.log_history,
     }
-    peft_model.eval()
     stops = stop_token_ids(tokenizer)
     if ft.compare_rows and val_rows:
         dtype = precision_dtype(mc.inference_dtype, device)
@@ -259,25 +268,45 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     return 0
 
 
-def with_retrieved_context(cfg, examples: list, report: DataReport) -> list:
-    """RAFT: give each cited row retrieved distractors from the live index (see finetune/raft.py)."""
+def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[list, list]:
+    """Train and validation rows in the context the server would give them (finetune/grounding.py)."""
     import random
 
-    from ragtune.finetune.raft import raft_example
-    from ragtune.rag.retrieve import build_retriever
+    from ragtune.finetune.grounding import ground
+    from ragtune.rag.retrieve import build_retriever, retrieval_query
+    from ragtune.rag.store import IndexNotFound
 
-    ft = cfg.finetune
-    retriever = build_retriever(cfg)
+    ft, mc, sc = cfg.finetune, cfg.model, cfg.serve
+    try:
+        retriever = build_retriever(cfg)
+    except IndexNotFound as e:
+        raise DataError(f"{e}; finetune.retrieval_context renders rows with retrieved passages: run `make index` first "
+                        "(or set finetune.retrieval_context=false)") from e  # fmt: skip
+
+    def search(example) -> list[Passage]:
+        query = retrieval_query(example.question, [{"role": r, "content": c} for r, c in example.history])
+        return [h.passage() for h in retriever.search(query, sc.top_k, min_share=sc.min_relative_score)]
+
+    def not_found(question: str) -> str:
+        return not_found_for(question, mc.not_found_phrase, mc.not_found_phrase_en)
+
     rng = random.Random(ft.seed)
-    out = []
-    for ex in examples:
-        hits = retriever.search(ex.question, ft.raft_k + 4)
-        distractors = [h.passage() for h in hits]
-        new = raft_example(ex, distractors, ft.raft_k, ft.raft_no_gold_share, cfg.model.not_found_phrase, rng)
-        if new is not ex:
-            report.cleaned["raft_no_gold" if new.answer == cfg.model.not_found_phrase else "raft_with_gold"] += 1
-        out.append(new)
-    return out
+    train = ground(train, search, ft.hard_negatives, not_found, rng, report.rendered)
+    val = ground(val, search, 1.0, not_found, rng, Counter())
+    return train, val
+
+
+def calibrate_refusal(model, tokenizer, val_rows: list[dict], cfg: Config) -> dict:
+    """The refusal threshold (ragtune/answerability.py) from the validation rows' refusal scores."""
+    mc = cfg.model
+    phrases = (mc.not_found_phrase, mc.not_found_phrase_en)
+    ids = refusal_token_ids(tokenizer, phrases)
+    prompts = [render_prompt(tokenizer, row["messages"]) for row in val_rows]
+    dtype = precision_dtype(mc.inference_dtype, str(model.device.type))
+    with torch.autocast(model.device.type, dtype=dtype, enabled=dtype != torch.float32):
+        scores = refusal_scores(model, tokenizer, prompts, ids)
+    unanswerable = [row["answer"].strip() in phrases for row in val_rows]
+    return {**calibrate(scores, unanswerable, cfg.finetune.max_false_refusal), "token_ids": ids}
 
 
 def training_autocast(setting: str, device: str) -> torch.dtype | None:

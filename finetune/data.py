@@ -46,6 +46,7 @@ class DataReport:
     kept: int = 0
     dropped: Counter = field(default_factory=Counter)  # reason -> count
     cleaned: Counter = field(default_factory=Counter)  # fix -> count
+    rendered: Counter = field(default_factory=Counter)  # how rows got their context (finetune/grounding.py)
     errors: list[str] = field(default_factory=list)  # file:line: reason
 
     def to_dict(self) -> dict:
@@ -54,6 +55,7 @@ class DataReport:
             "kept": self.kept,
             "dropped": dict(self.dropped),
             "cleaned": dict(self.cleaned),
+            "rendered": dict(self.rendered),
             "errors": self.errors[:50],
         }
 
@@ -233,7 +235,7 @@ def tokenize_all(tokenizer, examples: list[Example], system_prompt: str, max_tok
             continue
         row["messages"], row["answer"] = example.messages(system_prompt), example.answer  # for generation later
         rows.append(row)
-    report.kept = len(rows)
+    report.kept += len(rows)
     return rows
 
 

@@ -46,3 +46,22 @@ def generate_batch(
         text = tokenizer.decode(new, skip_special_tokens=True).strip()
         results.append(Completion(text, int(mask.sum()), len(new) + finished, "stop" if finished else "length"))
     return results
+
+
+@torch.inference_mode()
+def refusal_scores(model, tokenizer, prompts: list[str], token_ids: list[int], batch_size: int = 8) -> list[float]:
+    """For each prompt, the probability that the answer starts with one of `token_ids` (one forward, no decode)."""
+    scores: list[float] = []
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    try:
+        for start in range(0, len(prompts), batch_size):
+            inputs = tokenizer(prompts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+            inputs = inputs.to(model.device)
+            position_ids = (inputs["attention_mask"].cumsum(dim=1) - 1).clamp(min=0)
+            logits = model(**inputs, position_ids=position_ids, use_cache=False, logits_to_keep=1).logits[:, -1]
+            probs = torch.softmax(logits.float(), dim=-1)[:, token_ids].sum(dim=-1)
+            scores += probs.tolist()
+    finally:
+        tokenizer.padding_side = side
+    return scores

@@ -40,6 +40,7 @@ DEFAULT_SYSTEM_PROMPT = (
     "\"Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này.\""
 )
 DEFAULT_NOT_FOUND = "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
+DEFAULT_NOT_FOUND_EN = "Sorry, the available documents do not contain the information needed to answer this question."
 
 
 class ConfigError(RagtuneError, ValueError):
@@ -77,6 +78,7 @@ class ModelSection(_Section):
     )
     system_prompt: str = Field(DEFAULT_SYSTEM_PROMPT, description="recorded in the adapter; train = serve")
     not_found_phrase: str = Field(DEFAULT_NOT_FOUND, description="the exact words for 'not in the documents'")
+    not_found_phrase_en: str = Field(DEFAULT_NOT_FOUND_EN, description="the same for questions asked in English")
 
     @field_validator("generator")
     @classmethod
@@ -95,10 +97,10 @@ class FinetuneSection(_Section):
     merged_dir: Path = Field(Path("artifacts/merged"), description="base + adapter merged, for serving")
     max_seq_tokens: int = Field(1024, gt=16, description="rows longer than this after templating are dropped")
     epochs: float = Field(1.0, gt=0, description="passes over the training rows")
-    max_steps: int = Field(40, ge=0, description="optimizer-step cap (0 = none); keeps the CPU default under 15 min")
+    max_steps: int = Field(0, ge=0, description="optimizer-step cap (0 = none: every row is trained epochs times)")
     batch_size: int = Field(4, ge=1, description="rows per device step")
     grad_accum: int = Field(1, ge=1, description="steps accumulated per optimizer update")
-    learning_rate: float = Field(1e-3, gt=0, description="high for a short LoRA run on a small model; 2e-4 for long runs")
+    learning_rate: float = Field(5e-4, gt=0, description="LoRA on a small model for one epoch; 2e-4 for long runs")
     warmup_ratio: float = Field(0.05, ge=0, lt=1, description="share of steps with linear warm-up")
     lora_r: int = Field(8, ge=1, description="LoRA rank")
     lora_alpha: int = Field(16, ge=1, description="LoRA scale numerator (scale = alpha / r)")
@@ -119,9 +121,9 @@ class FinetuneSection(_Section):
     )
     qlora: bool = Field(False, description="4-bit base weights (bitsandbytes); CUDA only")
     tensorboard: bool = Field(True, description="TensorBoard logs in <output_dir>.runs/ (tensorboard --logdir artifacts)")
-    retrieval_context: bool = Field(False, description="RAFT: retrieved chunks as distractors around each row's gold passages")
-    raft_k: int = Field(4, ge=1, description="passages per RAFT row (gold + distractors), like serve.top_k")
-    raft_no_gold_share: float = Field(0.2, ge=0, le=1, description="RAFT rows without their gold passage: target is 'not found'")
+    retrieval_context: bool = Field(True, description="rows rendered with the passages the server would retrieve (needs `make index` first)")
+    hard_negatives: float = Field(0.15, ge=0, le=1, description="extra rows per grounded row: its retrieved context without the gold, target 'not found'")
+    max_false_refusal: float = Field(0.05, ge=0, lt=1, description="refusal threshold: highest share of answerable validation rows it may refuse")
     compare_rows: int = Field(12, ge=0, description="validation rows answered by base and tuned model at the end")
     val_fraction: float = Field(0.05, ge=0, lt=1, description="seeded share of rows held out for validation")
     seed: int = Field(42, description="one seed for split, shuffling and init")
@@ -162,10 +164,20 @@ class ServeSection(_Section):
     max_top_k: int = Field(20, ge=1, description="upper bound on a request's top_k")
     max_tokens_limit: int = Field(1024, ge=1, description="upper bound on a request's max_tokens")
     min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
+    refusal_threshold: float | Literal["auto", "off"] = Field(
+        "auto", description="refuse when the model's probability of starting the not-found phrase is at least this; auto = the adapter's calibrated value"
+    )
     reload_poll_s: float = Field(2.0, ge=0, description="how often to look for a new index version (0 = never)")
     generator_url: str = Field("", description="OpenAI-compatible base URL (…/v1) that generates instead of the local model")
     generator_model: str = Field("", description="model name at the remote generator (e.g. the vLLM LoRA module)")
     generator_api_key: str = Field("", description="Bearer key for the remote generator, if it wants one", json_schema_extra=SECRET)
+
+    @field_validator("refusal_threshold")
+    @classmethod
+    def _threshold(cls, v: float | str) -> float | str:
+        if isinstance(v, float) and not 0 <= v <= 1:
+            raise ValueError("must be 'auto', 'off' or a probability between 0 and 1")
+        return v
 
 
 class EvalSection(_Section):

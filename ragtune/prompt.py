@@ -8,6 +8,7 @@ adapter records the format it was trained with so the server can refuse a mismat
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,3 +138,14 @@ def check_prompt_format(recorded: dict[str, Any], tokenizer: Any, system_prompt:
             f"the adapter was trained with a different prompt format ({details}). "
             "Use the tokenizer and model.system_prompt it was trained with, or train again with `ragtune finetune`."
         )
+
+
+ASCII_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def not_found_for(question: str, phrase: str, phrase_en: str) -> str:
+    """The not-found phrase to answer `question` with: the English one when the question is written in plain
+    ASCII English words (no letters outside ASCII), else the configured one (Vietnamese by default)."""
+    words = re.findall(r"[^\W\d_]+", question)
+    english = len(words) >= 2 and all(ASCII_WORDS.fullmatch(w) for w in words)
+    return phrase_en if english and phrase_en else phrase

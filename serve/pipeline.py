@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ragtune.citations import clean_citations
 from ragtune.finetune.generation import Completion
 from ragtune.prompt import build_messages, render_prompt
-from ragtune.rag.retrieve import Hit, Retriever
+from ragtune.rag.retrieve import Hit, Retriever, retrieval_query
 from ragtune.serve.backend import Backend, Generation
 from ragtune.serve.guard import LeakGuard
 from ragtune.serve.metrics import Metrics
@@ -78,12 +78,6 @@ class DoneEvent:
 
 
 Event = SourcesEvent | DeltaEvent | DoneEvent
-
-
-def retrieval_query(question: str, history: list[dict[str, str]]) -> str:
-    """Follow-ups ("còn trường hợp kia thì sao?") are searched together with the previous user turn."""
-    previous = [t["content"] for t in history if t["role"] == "user"][-1:]
-    return " ".join([*previous, question])
 
 
 def sources_of(hits: list[Hit]) -> list[Source]:

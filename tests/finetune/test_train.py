@@ -32,7 +32,7 @@ def overrides(tmp_path: Path, tiny_model_dir: Path, *extra: str) -> list[str]:
         f"model.generator={tiny_model_dir}", f"finetune.instructions={data}", f"finetune.output_dir={tmp_path}/adapter",
         f"finetune.merged_dir={tmp_path}/merged", f"finetune.checkpoint_dir={tmp_path}/ckpt", f"eval.questions={tmp_path}/none.jsonl",
         "finetune.batch_size=2", "finetune.learning_rate=0.01", "finetune.val_fraction=0.2", "finetune.tensorboard=false",
-        "finetune.compare_rows=2", *extra,
+        "finetune.compare_rows=2", "finetune.retrieval_context=false", *extra,
     ]  # fmt: skip
 
 
@@ -106,7 +106,7 @@ def test_real_default_model_trains_a_few_steps(tmp_path):
     assert losses[-1] < losses[0]
 
 
-def test_retrieval_context_trains_with_retrieved_distractors(tmp_path, tiny_model_dir, tiny_embedder_dir, tiny_corpus):
+def test_retrieval_context_trains_in_served_context_with_hard_negatives_and_calibrates(tmp_path, tiny_model_dir, tiny_embedder_dir, tiny_corpus):
     from sentence_transformers import SentenceTransformer
 
     from ragtune.rag.index import build_index
@@ -114,11 +114,23 @@ def test_retrieval_context_trains_with_retrieved_distractors(tmp_path, tiny_mode
     build_index(tiny_corpus, tmp_path / "index", str(tiny_embedder_dir), 64, 8, 8,
                 embedder=SentenceTransformer(str(tiny_embedder_dir), device="cpu"))  # fmt: skip
     args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=2", "finetune.retrieval_context=true",
-                     "finetune.raft_k=3", f"model.embedder={tiny_embedder_dir}", f"index.output_dir={tmp_path}/index")  # fmt: skip
+                     "finetune.hard_negatives=0.5", f"model.embedder={tiny_embedder_dir}", f"index.output_dir={tmp_path}/index")  # fmt: skip
     assert finetune_main(["--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
-    cleaned = json.loads((tmp_path / "adapter" / "train_report.json").read_text())["data"]["cleaned"]
-    assert cleaned.get("raft_with_gold", 0) + cleaned.get("raft_no_gold", 0) == len(ROWS)
-    assert cleaned.get("raft_no_gold", 0) > 0
+    report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
+    rendered = report["data"]["rendered"]
+    held_out = round(len(ROWS) * 0.2)
+    assert rendered["served_context"] == len(ROWS) - held_out and 0 < rendered["hard_negative"] < len(ROWS) - held_out
+    assert report["train_rows"] == rendered["served_context"] + rendered["hard_negative"]
+    assert report["val_rows"] == 2 * held_out  # every validation row with its hard negative
+    answerability = json.loads((tmp_path / "adapter" / ADAPTER_RECORD).read_text())["answerability"]
+    assert 0 <= answerability["threshold"] <= 1 and answerability["rows_unanswerable"] > 0
+    assert answerability["curve"][-1]["answer_rate"] == 1.0  # the 'never refuse' end of the curve
+
+
+def test_retrieval_context_without_an_index_names_the_fix(tmp_path, tiny_model_dir, capsys):
+    args = overrides(tmp_path, tiny_model_dir, "finetune.retrieval_context=true", f"index.output_dir={tmp_path}/no-index")
+    assert finetune_main(["--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 2
+    assert "make index" in capsys.readouterr().err
 
 
 def test_training_autocasts_to_bf16_only_where_the_hardware_computes_it():
