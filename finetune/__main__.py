@@ -45,7 +45,14 @@ from ragtune.finetune.lora import (
 )
 from ragtune.hardware import precision_dtype
 from ragtune.models import load_generator, pick_device
-from ragtune.prompt import Passage, build_messages, not_found_for, prompt_format_record, render_prompt, stop_token_ids
+from ragtune.prompt import (
+    Passage,
+    build_messages,
+    not_found_for,
+    prompt_format_record,
+    render_prompt,
+    stop_token_ids,
+)
 
 log = logging.getLogger("finetune")
 

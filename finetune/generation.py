@@ -12,7 +12,8 @@ class Completion:
     text: str
     prompt_tokens: int
     completion_tokens: int
-    finish_reason: str  # "stop" | "length"
+    finish_reason: str  # "stop" | "length" | "cancelled" | "refused" (refusal score at or above the threshold)
+    refusal_score: float | None = None  # P(answer starts with the not-found phrase), where the backend measures it
 
 
 @torch.inference_mode()

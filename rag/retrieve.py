@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -58,6 +59,20 @@ def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
     return candidates[np.argsort(-scores[candidates], kind="stable")][:k]
 
 
+@contextmanager
+def one_omp_thread():
+    """A one-query scan gains nothing from faiss's OpenMP threads, and their spinning fights torch's pool for
+    the two cores (at 100k chunks, hybrid p99 fell from 56 to 23 ms with one thread). faiss and torch share
+    one OpenMP runtime whose thread count is per calling thread, so it is set for the search and put back:
+    set once for good, it left training that built a retriever in its main thread on one core."""
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
 class Retriever:
     """Searches the CURRENT index version; `reload()` switches versions without blocking searches."""
 
@@ -85,9 +100,6 @@ class Retriever:
         self.precision = precision
         self._embedder = embedder
         self._lock = threading.Lock()
-        # A one-query scan gains nothing from faiss's OpenMP threads, and their spinning fights torch's
-        # pool for the two cores: at 100k chunks, hybrid p99 fell from 56 to 23 ms with one thread.
-        faiss.omp_set_num_threads(1)
         self._v: _Version | None = None
         self.reload()
 
@@ -131,7 +143,8 @@ class Retriever:
     def _dense_scores(self, v: _Version, query: str, pool: int, allowed: np.ndarray | None) -> dict[int, float]:
         vector = embed(self._embedder, [query])
         fetch = len(v.chunks) if allowed is not None else min(pool, len(v.chunks))
-        scores, ids = v.dense.search(vector, fetch)
+        with one_omp_thread():
+            scores, ids = v.dense.search(vector, fetch)
         out = {}
         for score, cid in zip(scores[0], ids[0], strict=True):
             if cid >= 0 and (allowed is None or allowed[v.position[int(cid)]]):

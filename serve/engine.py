@@ -22,7 +22,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -47,6 +47,8 @@ class GenRequest:
     cancelled: threading.Event = field(default_factory=threading.Event)
     enqueued_at: float = field(default_factory=time.perf_counter)
     result: Completion | None = None  # set when the stream ends
+    refusal_threshold: float | None = None  # refuse at a refusal score >= this (ragtune/answerability.py); None: off
+    refusal_score: float | None = None  # set at prefill when the engine knows the refusal tokens
 
     def emit(self, kind: str, value) -> None:
         self.outbox.append((self, kind, value))
@@ -114,7 +116,8 @@ class _Row:
         text = tokenizer.decode(self.tokens, skip_special_tokens=True)
         if len(text) > len(self.sent):  # flush a held-back tail
             self.req.emit("delta", text[len(self.sent) :])
-        completion = Completion(text.strip(), self.prompt_tokens, len(self.tokens) + (self.finish == "stop"), self.finish)
+        completion = Completion(text.strip(), self.prompt_tokens, len(self.tokens) + (self.finish == "stop"), self.finish,
+                                self.req.refusal_score)  # fmt: skip
         self.req.emit("done", completion)
         return completion
 
@@ -157,6 +160,10 @@ class _Batch:
         self.next = [self.next[i] for i in indices]
 
 
+def _refused(req: GenRequest) -> bool:
+    return req.refusal_threshold is not None and req.refusal_score is not None and req.refusal_score >= req.refusal_threshold
+
+
 def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95) -> list[int]:
     """Greedy for rows at temperature 0, nucleus sampling for the others; one row's setting never affects another."""
     tokens = logits.argmax(dim=-1)
@@ -173,9 +180,11 @@ def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95)
 class Engine:
     """The in-process `Backend`: continuous batching on one worker thread (see the module docstring)."""
 
-    def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15):
+    def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15,
+                 refusal_ids: Sequence[int] = ()):  # fmt: skip
         self.model, self.tokenizer = model, tokenizer
         self.stop_ids = set(stop_ids)
+        self.refusal_ids = list(refusal_ids)  # first tokens of the not-found phrases: their probability is the refusal score
         self.max_batch = max_batch
         self.batch_window_s = batch_window_ms / 1000
         self._queue: queue.Queue[GenRequest] = queue.Queue(maxsize=max_queue)
@@ -201,8 +210,9 @@ class Engine:
     def cancel(self, req: GenRequest) -> None:
         req.cancelled.set()  # the worker retires the row before its next step
 
-    def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> GenRequest:
-        req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop(), self._outbox)
+    def submit(self, prompt: str, max_new_tokens: int, temperature: float, refusal_threshold: float | None = None) -> GenRequest:
+        req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop(), self._outbox,
+                         refusal_threshold=refusal_threshold)  # fmt: skip
         try:
             self._queue.put_nowait(req)
         except queue.Full:
@@ -372,18 +382,21 @@ class Engine:
         groups = prefill_groups([len(i) - shared for i in ids], PAD_BUDGET) if self._can_merge else [list(range(len(reqs)))]
         parts, rows, first = [], [], []
         for group in groups:
-            cache, mask, tokens = self._prefill_group([ids[i] for i in group], [reqs[i].temperature for i in group], shared)
+            cache, mask, tokens = self._prefill_group([ids[i] for i in group], [reqs[i] for i in group], shared)
             parts.append((cache, mask))
             for i, token in zip(group, tokens, strict=True):
                 rows.append(_Row(reqs[i], len(ids[i])))
-                rows[-1].push(token, tok, self.stop_ids)
+                if _refused(reqs[i]):  # the pipeline answers with the not-found phrase: nothing to decode
+                    rows[-1].done, rows[-1].finish = True, "refused"
+                else:
+                    rows[-1].push(token, tok, self.stop_ids)
             first += tokens
             self._post()  # this group's first tokens need not wait for the next group's forward
         self._batch.admit(parts, rows, first)
         self._can_merge = self._can_merge and mergeable(self._batch.cache)
         self._retire()
 
-    def _prefill_group(self, ids: list[list[int]], temperatures: list[float], shared: int):
+    def _prefill_group(self, ids: list[list[int]], reqs: list[GenRequest], shared: int):
         """One forward over these prompts (left-padded to the longest): their cache, mask and first tokens."""
         if shared:
             cache = copy.deepcopy(self._prefix_cache)
@@ -408,7 +421,22 @@ class Engine:
             use_cache=True,
             logits_to_keep=1,
         )
-        return cache, mask, sample(out.logits[:, -1], temperatures)
+        logits = self._answerability(out.logits[:, -1], reqs)
+        return cache, mask, sample(logits, [r.temperature for r in reqs])
+
+    def _answerability(self, logits: torch.Tensor, reqs: list[GenRequest]) -> torch.Tensor:
+        """Each request's refusal score from its first-token distribution; below its threshold the refusal
+        tokens are masked, so whether the answer refuses is the threshold's decision alone."""
+        if not self.refusal_ids:
+            return logits
+        scores = torch.softmax(logits.float(), dim=-1)[:, self.refusal_ids].sum(dim=-1).tolist()
+        masked = None
+        for i, (req, score) in enumerate(zip(reqs, scores, strict=True)):
+            req.refusal_score = score
+            if req.refusal_threshold is not None and not _refused(req):
+                masked = logits.clone() if masked is None else masked
+                masked[i, self.refusal_ids] = float("-inf")
+        return logits if masked is None else masked
 
     @torch.inference_mode()
     def _step(self) -> None:
