@@ -1,4 +1,4 @@
-# ragtune: `make run` (set up, fine-tune, index, serve) and `make test` are the two commands.
+# ragtune: `make run` (set up, index, fine-tune, serve) and `make test` are the two commands.
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -29,8 +29,8 @@ models: $(STAMP)
 	$(RAGTUNE) models $(ARGS)
 
 run: setup
-	$(RAGTUNE) finetune $(ARGS)
 	$(RAGTUNE) index $(ARGS)
+	$(RAGTUNE) finetune $(ARGS)
 	$(RAGTUNE) serve $(ARGS)
 
 finetune: setup

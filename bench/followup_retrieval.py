@@ -17,8 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ragtune.config import load_config  # noqa: E402
-from ragtune.rag.retrieve import build_retriever  # noqa: E402
-from ragtune.rag.retrieve import retrieval_query  # noqa: E402
+from ragtune.rag.retrieve import build_retriever, retrieval_query  # noqa: E402
 
 # (first question, follow-up, gold document, words the gold section's heading contains)
 CASES = [

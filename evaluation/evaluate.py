@@ -222,8 +222,9 @@ def run(cfg, embedder=None) -> int:
 
     # --- the served system, on every question ------------------------------------------------------
     del model, base  # the four-way model; the served one is loaded as the server loads it
-    served_rows = served_run(cfg, retriever, every_question)
+    served_rows, thresholds = served_run(cfg, retriever, every_question)
     served_summary = served.summarise(served_rows)
+    refusal = served.refusal_curves(served_rows, thresholds)
 
     # --- report --------------------------------------------------------------------------------
     summary = summarise(per_question)
@@ -243,7 +244,7 @@ def run(cfg, embedder=None) -> int:
     write_json(
         staging / "report.json",
         {
-            "served": {"summary": served_summary, "clients": ev.served_clients, "answers": served_rows},
+            "served": {"summary": served_summary, "clients": ev.served_clients, "refusal_curve": refusal, "answers": served_rows},
             "summary": summary,
             **extra,
             "config": {"model": config_to_dict(mc), "eval": config_to_dict(ev)},
@@ -253,15 +254,18 @@ def run(cfg, embedder=None) -> int:
             ],
         },
     )
-    write_markdown(staging / "report.md", summary, extra, served.markdown(served_summary, ev.served_clients))
+    served_lines = served.markdown(served_summary, ev.served_clients) + served.curve_markdown(refusal)
+    write_markdown(staging / "report.md", summary, extra, served_lines)
     write_chart(staging / "report.png", summary)
+    served.chart(staging / "refusal_curve.png", refusal)
     replace_dir(staging, ev.output_dir)
     print((ev.output_dir / "report.md").read_text(encoding="utf-8"))
     return 0
 
 
-def served_run(cfg, retriever, questions: list[Question]) -> list[dict]:
-    """Every question through the answer pipeline of `ragtune serve`, on the model the server would load."""
+def served_run(cfg, retriever, questions: list[Question]) -> tuple[list[dict], dict[str, float | None]]:
+    """Every question through the answer pipeline of `ragtune serve`, on the model the server would load;
+    the scored rows and the answerability thresholds the pipeline applied."""
     from ragtune.serve.metrics import Metrics
     from ragtune.serve.services import Services
 
@@ -275,7 +279,9 @@ def served_run(cfg, retriever, questions: list[Question]) -> list[dict]:
         answered = asyncio.run(served.answer_all(services.pipeline, questions, options, cfg.eval.served_clients))
     finally:
         services.engine.close()
-    return [served.score(q, a, seconds, mc.not_found_phrase) for q, (a, seconds) in zip(questions, answered, strict=True)]
+    phrases = (mc.not_found_phrase, mc.not_found_phrase_en)
+    rows = [served.score(q, a, seconds, phrases) for q, (a, seconds) in zip(questions, answered, strict=True)]
+    return rows, {"coverage": services.pipeline.coverage_threshold, "refusal_score": services.pipeline.refusal_threshold}
 
 
 if __name__ == "__main__":

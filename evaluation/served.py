@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
+from ragtune.answerability import curve
 from ragtune.evaluation import metrics as M
 from ragtune.finetune.data import Question
 from ragtune.serve.pipeline import Answer, AnswerOptions, AnswerPipeline
@@ -47,9 +48,9 @@ async def answer_all(pipeline: AnswerPipeline, questions: Sequence[Question], op
         bar.close()
 
 
-def score(q: Question, answer: Answer, seconds: float, not_found: str) -> dict:
-    """Per-question scores; a metric that does not apply to the question is None."""
-    refused = M.is_refusal(answer.text, not_found)
+def score(q: Question, answer: Answer, seconds: float, not_found: Sequence[str]) -> dict:
+    """Per-question scores; a metric that does not apply to the question is None. `not_found`: the phrases."""
+    refused = any(M.is_refusal(answer.text, phrase) for phrase in not_found)
     sources = [(s.doc_id, s.heading) for s in answer.sources]
     return {
         "question": q.question,
@@ -63,6 +64,8 @@ def score(q: Question, answer: Answer, seconds: float, not_found: str) -> dict:
         "verified_rate": float(answer.verified),
         "latency_s": seconds,
         "completion_tokens": answer.usage.completion_tokens,
+        "refusal_score": answer.refusal_score,
+        "uncovered": answer.uncovered,
         "sources": [f"{doc} | {heading}" for doc, heading in sources],
     }
 
@@ -77,6 +80,81 @@ def summarise(rows: list[dict]) -> dict:
     latencies = sorted(r["latency_s"] for r in rows)
     out["latency_s"] = {"p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95), "n": len(latencies)}
     return out
+
+
+SCORES = {"coverage": "uncovered", "refusal_score": "refusal_score"}  # answerability score -> its per-answer field
+
+
+def refusal_curves(rows: list[dict], thresholds: dict[str, float | None]) -> dict:
+    """The refusal trade-off on the eval set, per answerability score (ragtune/answerability.py): refusal recall on
+    unanswerable questions against the answer rate on answerable ones at every threshold, and the served one.
+    The refusal score exists only for answers that reached the model (not those the coverage gate declined)."""
+    out = {}
+    for name, field in SCORES.items():
+        scored = [r for r in rows if r[field] is not None]
+        scores, unanswerable = [r[field] for r in scored], [not r["answerable"] for r in scored]
+        out[name] = {"threshold": thresholds.get(name), "questions": len(scored),
+                     "points": curve(scores, unanswerable) if scored else []}  # fmt: skip
+    return out
+
+
+def chart(path, curves: dict) -> None:
+    """refusal_curve.png: refusal recall against answer rate per score, the served thresholds marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for name, refusal in curves.items():
+        points = refusal["points"]
+        if not points:
+            continue
+        line = ax.plot([p["answer_rate"] for p in points], [p["refusal_recall"] for p in points], "-", label=name)[0]
+        if refusal["threshold"] is not None:
+            served_point = min(points, key=lambda p: abs(p["threshold"] - refusal["threshold"]))
+            ax.plot([served_point["answer_rate"]], [served_point["refusal_recall"]], "o", color=line.get_color(),
+                    label=f"{name} served ({refusal['threshold']:.3f})")  # fmt: skip
+    ax.axvline(0.9, color="grey", lw=0.8, ls=":")
+    ax.axhline(0.8, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("answer rate on answerable questions")
+    ax.set_ylabel("refusal recall on unanswerable questions")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("refusal score threshold: the trade-off")
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def curve_markdown(curves: dict) -> list[str]:
+    lines = ["### Answerability thresholds: refusal recall against answer rate (`refusal_curve.png`)", ""]
+    for name, refusal in curves.items():
+        lines += [f"{name} ({refusal['questions']} questions scored):", "", *_curve_table(refusal)]
+    return lines
+
+
+def _curve_table(refusal: dict) -> list[str]:
+    """A few points of the curve (answer rate 1.0, 0.95, 0.9, 0.8 and the served threshold) as a table."""
+    points = refusal["points"]
+    if not points:
+        return ["No scores: the generator does not report them (remote generator).", ""]
+    lines = ["| threshold | refusal recall (unanswerable) | answer rate (answerable) |", "|---|---|---|"]
+    chosen = {}
+    for floor in (1.0, 0.95, 0.9, 0.8):
+        fits = [p for p in points if p["answer_rate"] >= floor]
+        if fits:
+            best = max(fits, key=lambda p: (p["refusal_recall"], p["answer_rate"]))
+            chosen[best["threshold"]] = best
+    if refusal["threshold"] is not None:
+        served_point = min(points, key=lambda p: abs(p["threshold"] - refusal["threshold"]))
+        chosen[served_point["threshold"]] = {**served_point, "served": True}
+    for t in sorted(chosen):
+        p = chosen[t]
+        mark = " (served)" if p.get("served") else ""
+        lines.append(f"| {p['threshold']:.4f}{mark} | {p['refusal_recall']:.3f} | {p['answer_rate']:.3f} |")
+    return [*lines, ""]
 
 
 def _percentile(ordered: list[float], q: float) -> float:

@@ -122,8 +122,9 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
                 "or the evaluation measures memory, not skill: " + "; ".join(leaks[:10])
             )
     train_examples, val_examples = split(examples, ft.val_fraction, ft.seed)
+    answerability: dict = {}
     if ft.retrieval_context:  # validation gets a hard negative per grounded row: the refusal threshold needs both
-        train_examples, val_examples = grounded(cfg, train_examples, val_examples, report)
+        train_examples, val_examples, answerability["coverage"] = grounded(cfg, train_examples, val_examples, report)
     model, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, load_in_4bit=ft.qlora)
     train_rows = tokenize_all(tokenizer, train_examples, mc.system_prompt, ft.max_seq_tokens, report)
     val_rows = tokenize_all(tokenizer, val_examples, mc.system_prompt, ft.max_seq_tokens, report)
@@ -221,11 +222,12 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     }
     peft_model.eval()
     if val_rows:
-        record["answerability"] = calibrate_refusal(peft_model, tokenizer, val_rows, cfg)
-        log.info("refusal threshold %.4f: refuses %.0f%% of %d unanswerable and %.0f%% of %d answerable validation rows",
-                 record["answerability"]["threshold"], 100 * record["answerability"]["refusal_recall"],
-                 record["answerability"]["rows_unanswerable"], 100 * record["answerability"]["false_refusal"],
-                 record["answerability"]["rows_answerable"])  # fmt: skip
+        answerability["refusal_score"] = calibrate_refusal(peft_model, tokenizer, val_rows, cfg)
+    for score, c in answerability.items():
+        log.info("answerability: %s threshold %.4f refuses %.0f%% of %d unanswerable and %.0f%% of %d answerable rows",
+                 score, c["threshold"], 100 * c["refusal_recall"], c["rows_unanswerable"], 100 * c["false_refusal"],
+                 c["rows_answerable"])  # fmt: skip
+    record["answerability"] = answerability
     write_json(staging / ADAPTER_RECORD, record)
     peak_rss_mb = _peak_rss_mb()
     train_report = {
@@ -275,8 +277,9 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     return 0
 
 
-def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[list, list]:
-    """Train and validation rows in the context the server would give them (finetune/grounding.py)."""
+def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[list, list, dict]:
+    """Train and validation rows in the context the server would give them (finetune/grounding.py), and the
+    question-coverage threshold chosen on the training rows (ragtune/answerability.py)."""
     import random
 
     from ragtune.finetune.grounding import ground
@@ -300,7 +303,12 @@ def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[l
     rng = random.Random(ft.seed)
     train = ground(train, search, ft.hard_negatives, not_found, rng, report.rendered)
     val = ground(val, search, 1.0, not_found, rng, Counter())
-    return train, val
+    phrases = (mc.not_found_phrase, mc.not_found_phrase_en)
+    scored = [ex for ex in train if ex.passages]
+    scores = [retriever.uncovered(retrieval_query(ex.question, [{"role": r, "content": c} for r, c in ex.history]),
+                                  list(ex.passages)) for ex in scored]  # fmt: skip
+    coverage = calibrate(scores, [ex.answer.strip() in phrases for ex in scored], ft.max_false_refusal)
+    return train, val, coverage
 
 
 def calibrate_refusal(model, tokenizer, val_rows: list[dict], cfg: Config) -> dict:

@@ -7,8 +7,12 @@ the bigrams restore word identity that single syllables lose.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +72,34 @@ class LexicalIndex:
         if size == 0:
             return cls(bm25s.BM25(), 0)
         return cls(bm25s.BM25.load(str(folder), show_progress=False), size)
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """Inverse document frequencies of the corpus's terms (lower-cased NFC syllables); unseen terms weigh most."""
+
+    document_frequency: Counter
+    documents: int
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> TermWeights:
+        df: Counter = Counter()
+        n = 0
+        for text in texts:
+            df.update(set(lexical_terms(text, bigrams=False)))
+            n += 1
+        return cls(df, n)
+
+    def weight(self, term: str) -> float:
+        df = self.document_frequency.get(term, 0)
+        return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
+
+
+def uncovered(question: str, passages: Sequence[str], weights: TermWeights) -> float:
+    """1 - the largest share of the question's term weight one passage holds (0: some passage has every term)."""
+    terms = set(lexical_terms(question, bigrams=False))
+    total = sum(weights.weight(t) for t in terms)
+    if not total:
+        return 0.0
+    best = max((sum(weights.weight(t) for t in terms & set(lexical_terms(p, bigrams=False))) for p in passages), default=0.0)
+    return round(1 - best / total, 6)

@@ -18,7 +18,7 @@ from ragtune.rag import store
 from ragtune.rag.chunking import Chunk
 from ragtune.rag.embedder import embed, load_embedder
 from ragtune.rag.fusion import mmr, near_best, top, weighted_rrf, weighted_scores
-from ragtune.rag.lexical import looks_vietnamese
+from ragtune.rag.lexical import TermWeights, looks_vietnamese, uncovered
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -47,6 +47,7 @@ class _Version:
     dense: object
     lexical: object
     position: dict[int, int]  # chunk id -> row in `chunks` (and in the BM25 score vector)
+    weights: TermWeights  # corpus term weights for answerability (ragtune/answerability.py)
 
 
 def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
@@ -111,6 +112,10 @@ class Retriever:
     def chunks(self) -> list[Chunk]:
         return self._v.chunks if self._v else []
 
+    def uncovered(self, question: str, passages: list[Passage]) -> float:
+        """The share of the question's term weight that no single passage holds (ragtune/answerability.py)."""
+        return uncovered(question, [f"{p.title}\n{p.text}" for p in passages], self._v.weights)
+
     def reload(self) -> bool:
         """Load the CURRENT version if it differs from the one in memory; True if it switched."""
         with self._lock:
@@ -137,6 +142,7 @@ class Retriever:
                 dense=store.read_dense(version_dir),
                 lexical=store.read_lexical(version_dir, len(chunks)),
                 position={c.chunk_id: i for i, c in enumerate(chunks)},
+                weights=TermWeights.of(c.embed_text() for c in chunks),
             )
             return True
 

@@ -1,5 +1,13 @@
-"""Deciding answerability on purpose: a threshold on the model's own probability of refusing.
+"""Deciding answerability on purpose: two scores, each with a threshold chosen on held-out data.
 
+*Question coverage* (before generating): the share of the question's term weight (IDF over the indexed
+chunks, Vietnamese syllables) that no single retrieved passage holds (`rag/lexical.py` `uncovered`). A question about an
+intern's allowance retrieves passages about allowances, but none that says "thực tập"; the rarer the
+missing words, the higher the score. At or above `answerability.coverage.threshold` the server answers
+the not-found phrase without generating. `make finetune` chooses it on the training rows in served
+context: the lowest that refuses at most `finetune.max_false_refusal` of the answerable ones.
+
+*Refusal score* (after prefill): the model's own probability of starting the not-found phrase.
 After the prompt is prefilled, the model's next-token distribution says how likely the answer is to start
 with the not-found phrase. `refusal_token_ids` are the first tokens of the configured phrases; their summed
 probability is the refusal score. At or above the threshold the server answers with the phrase without

@@ -123,7 +123,7 @@ class FinetuneSection(_Section):
     tensorboard: bool = Field(True, description="TensorBoard logs in <output_dir>.runs/ (tensorboard --logdir artifacts)")
     retrieval_context: bool = Field(True, description="rows rendered with the passages the server would retrieve (needs `make index` first)")
     hard_negatives: float = Field(0.15, ge=0, le=1, description="extra rows per grounded row: its retrieved context without the gold, target 'not found'")
-    max_false_refusal: float = Field(0.05, ge=0, lt=1, description="refusal threshold: highest share of answerable validation rows it may refuse")
+    max_false_refusal: float = Field(0.05, ge=0, lt=1, description="answerability thresholds: highest share of answerable held-out rows each may refuse")
     compare_rows: int = Field(12, ge=0, description="validation rows answered by base and tuned model at the end")
     val_fraction: float = Field(0.05, ge=0, lt=1, description="seeded share of rows held out for validation")
     seed: int = Field(42, description="one seed for split, shuffling and init")
@@ -164,19 +164,23 @@ class ServeSection(_Section):
     max_top_k: int = Field(20, ge=1, description="upper bound on a request's top_k")
     max_tokens_limit: int = Field(1024, ge=1, description="upper bound on a request's max_tokens")
     min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
-    refusal_threshold: float | Literal["auto", "off"] = Field(
-        "auto", description="refuse when the model's probability of starting the not-found phrase is at least this; auto = the adapter's calibrated value"
+    coverage_threshold: float | Literal["auto", "none"] = Field(
+        "auto", description="answer 'not found' without generating when this share of the question's term weight is in no passage; auto = calibrated with the adapter, none = never"
+    )
+    refusal_threshold: float | Literal["auto", "none"] = Field(
+        "auto", description="answer 'not found' when the model's probability of starting that phrase is at least this; auto = calibrated with the adapter, none = never"
     )
     reload_poll_s: float = Field(2.0, ge=0, description="how often to look for a new index version (0 = never)")
     generator_url: str = Field("", description="OpenAI-compatible base URL (…/v1) that generates instead of the local model")
     generator_model: str = Field("", description="model name at the remote generator (e.g. the vLLM LoRA module)")
     generator_api_key: str = Field("", description="Bearer key for the remote generator, if it wants one", json_schema_extra=SECRET)
 
-    @field_validator("refusal_threshold")
+    @field_validator("coverage_threshold", "refusal_threshold", mode="before")
     @classmethod
-    def _threshold(cls, v: float | str) -> float | str:
-        if isinstance(v, float) and not 0 <= v <= 1:
-            raise ValueError("must be 'auto', 'off' or a probability between 0 and 1")
+    def _threshold(cls, v: object) -> object:
+        # YAML reads `off`/`no` as false, which would become the threshold 0 (refuse everything)
+        if isinstance(v, bool) or (isinstance(v, int | float) and not 0 <= v <= 1):
+            raise ValueError(f"must be 'auto', 'none' or a probability between 0 and 1 (got {v!r})")
         return v
 
 

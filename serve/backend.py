@@ -36,8 +36,10 @@ class Backend(Protocol):
     on_batch: Callable[[int], None] | None  # called with the running rows, once per decoding step
     on_finish: Callable[[str], None] | None  # called with the finish reason, once per request
 
-    def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> Generation:
-        """Queue a prompt; raises QueueFull when the backend takes no more."""
+    def submit(self, prompt: str, max_new_tokens: int, temperature: float, refusal_threshold: float | None = None) -> Generation:
+        """Queue a prompt; raises QueueFull when the backend takes no more. A backend that measures the refusal
+        score (ragtune/answerability.py) ends a generation whose score reaches `refusal_threshold` with finish
+        reason 'refused' and nothing decoded, and keeps one below it from starting the not-found phrase."""
         ...
 
     def stream(self, gen: Generation) -> AsyncIterator[str]:

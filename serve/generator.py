@@ -23,6 +23,7 @@ class LoadedModel:
     name: str  # what /ask reports as `model`
     adapter: str | None  # adapter folder, when one is applied
     stop_ids: list[int]
+    record: dict | None = None  # the adapter record (ragtune_adapter.json): prompt format, answerability, config
 
 
 def display_name(ref: str) -> str:
@@ -47,7 +48,7 @@ def load_for_serving(
         check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
         log.info("serving the merged model %s (base %s) in %s", merged_dir, record["base_model"], dtype)
         name = f"{display_name(record['base_model'])}+lora(merged)"
-        return LoadedModel(model, tokenizer, name, merged_dir.name, stop_token_ids(tokenizer))
+        return LoadedModel(model, tokenizer, name, merged_dir.name, stop_token_ids(tokenizer), record)
     model, tokenizer = load_generator(generator_ref, models_dir, device_pref, dtype=dtype)
     packed_decode_attention(model)
     name = display_name(generator_ref)
@@ -58,7 +59,7 @@ def load_for_serving(
         check_prompt_format(record["prompt_format"], tokenizer, system_prompt)
         model = PeftModel.from_pretrained(model, adapter_dir).eval()
         log.info("serving base %s + adapter %s in %s", generator_ref, adapter_dir, dtype)
-        return LoadedModel(model, tokenizer, f"{name}+lora", adapter_dir.name, stop_token_ids(tokenizer))
+        return LoadedModel(model, tokenizer, f"{name}+lora", adapter_dir.name, stop_token_ids(tokenizer), record)
     log.warning("NO ADAPTER FOUND at %s or %s: serving the bare base model %s; run `make finetune`", merged_dir, adapter_dir, generator_ref)
     return LoadedModel(model, tokenizer, name, None, stop_token_ids(tokenizer))
 

@@ -22,6 +22,8 @@ class Metrics:
         self.citations_removed = Counter("ragtune_citations_removed_total", "[n] markers pointing nowhere", registry=r)
         self.unsupported_claims = Counter("ragtune_unsupported_claims_total",
                                           "answer sentences whose numbers their cited passage does not hold", registry=r)
+        self.answers_refused = Counter("ragtune_answers_refused_total", "not-found answers decided by an answerability "
+                                       "threshold, by score (coverage | refusal_score)", ["score"], registry=r)  # fmt: skip
         self.answers_blocked = Counter("ragtune_answers_blocked_total", "answers that repeated the system prompt", registry=r)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:

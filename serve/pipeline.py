@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ragtune.citations import clean_citations
 from ragtune.finetune.generation import Completion
-from ragtune.prompt import build_messages, render_prompt
+from ragtune.prompt import build_messages, not_found_for, render_prompt
 from ragtune.rag.retrieve import Hit, Retriever, retrieval_query
 from ragtune.serve.backend import Backend, Generation
 from ragtune.serve.guard import LeakGuard
@@ -54,12 +54,18 @@ class Usage:
 class Answer:
     text: str
     sources: list[Source]
-    # stop | length | cancelled | not_found (score gate, nothing generated) | content_filter (guard blocked it)
+    # stop | length | cancelled | not_found (score gate or refusal threshold: nothing decoded; or nothing verified)
+    # | content_filter (guard blocked it)
     finish_reason: str
     usage: Usage
     timings_ms: dict[str, float] = field(default_factory=dict)  # retrieve, generate, total
     verified: bool = True  # every number the generated answer stated was in the passage it cited
     unsupported: int = 0  # sentences replaced by a quote of their source or dropped (serve/verify.py)
+    refusal_score: float | None = None  # P(the answer starts with the not-found phrase), where the backend measures it
+    uncovered: float | None = None  # share of the question's term weight no passage holds (ragtune/answerability.py)
+
+    def answerability(self) -> dict[str, float | None]:
+        return {"uncovered": self.uncovered, "refusal_score": self.refusal_score}
 
 
 @dataclass(frozen=True)
@@ -124,10 +130,16 @@ async def deltas(backend: Backend, gen: Generation, disconnected: Disconnected |
 
 class AnswerPipeline:
     def __init__(self, retriever: Retriever, backend: Backend, tokenizer, metrics: Metrics, *, system_prompt: str,
-                 not_found_phrase: str, min_relative_score: float, min_score: float, timeout_s: float):  # fmt: skip
+                 not_found_phrase: str, min_relative_score: float, min_score: float, timeout_s: float,
+                 not_found_phrase_en: str = "", refusal_threshold: float | None = None,
+                 coverage_threshold: float | None = None):  # fmt: skip
         self.retriever, self.backend, self.tokenizer, self.metrics = retriever, backend, tokenizer, metrics
         self.system_prompt = system_prompt
-        self.not_found = not_found_phrase
+        self.not_found, self.not_found_en = not_found_phrase, not_found_phrase_en
+        # refusal score (ragtune/answerability.py) at or above which the answer is the not-found phrase; None: off
+        self.refusal_threshold = refusal_threshold
+        # uncovered share of the question at or above which the answer is the not-found phrase, undecoded; None: off
+        self.coverage_threshold = coverage_threshold
         self.min_relative_score = min_relative_score  # chunks below this share of the best stay out of the prompt
         self.min_score = min_score  # best dense similarity below this: 'not found' without generating (0 = off)
         self.timeout_s = timeout_s
@@ -147,6 +159,20 @@ class AnswerPipeline:
         best = max((h.similarity or 0.0 for h in hits), default=0.0)
         return options.retrieval and self.min_score > 0 and best < self.min_score
 
+    def uncovered(self, question: str, history: list[dict[str, str]], hits: list[Hit]) -> float | None:
+        """How much of the question no retrieved passage speaks of; None without passages."""
+        return self.retriever.uncovered(retrieval_query(question, history), [h.passage() for h in hits]) if hits else None
+
+    def early(self, question: str, hits: list[Hit], options: AnswerOptions, uncovered: float | None,
+              sources: list[Source], clock: _Clock) -> Answer | None:  # fmt: skip
+        """The not-found answer decided before generating (score gate, question coverage), or None."""
+        if self.gated(hits, options):
+            return Answer(self.not_found_for(question), sources, "not_found", Usage(0, 0), clock.timings(), uncovered=uncovered)
+        if uncovered is not None and self.coverage_threshold is not None and uncovered >= self.coverage_threshold:
+            self.metrics.answers_refused.labels("coverage").inc()
+            return Answer(self.not_found_for(question), sources, "not_found", Usage(0, 0), clock.timings(), uncovered=uncovered)
+        return None
+
     def prompt(self, question: str, history: list[dict[str, str]], hits: list[Hit]) -> str:
         messages = build_messages(question, [h.passage() for h in hits], history, self.system_prompt)
         return render_prompt(self.tokenizer, messages)
@@ -161,17 +187,35 @@ class AnswerPipeline:
         self.metrics.answers_blocked.inc()
         return self.not_found
 
+    def not_found_for(self, question: str) -> str:
+        """The not-found phrase in the question's language."""
+        return not_found_for(question, self.not_found, self.not_found_en)
+
+    def submit(self, question: str, history: list[dict[str, str]], hits: list[Hit], options: AnswerOptions) -> Generation:
+        """Generation of the answer; the refusal threshold applies where there are passages to answer from."""
+        threshold = self.refusal_threshold if hits else None
+        return self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature,
+                                   refusal_threshold=threshold)  # fmt: skip
+
+    def refused(self, question: str, completion: Completion, sources: list[Source], usage: Usage, clock: _Clock,
+                uncovered: float | None) -> Answer:  # fmt: skip
+        """The answer when the refusal score reached the threshold: the not-found phrase, nothing decoded."""
+        self.metrics.answers_refused.labels("refusal_score").inc()
+        return Answer(self.not_found_for(question), sources, "not_found", usage, clock.timings(),
+                      refusal_score=completion.refusal_score, uncovered=uncovered)  # fmt: skip
+
     def verifier(self, question: str, hits: list[Hit]) -> Verifier:
         return Verifier([h.passage() for h in hits], question)
 
-    def verified(self, text: str, completion: Completion, verifier: Verifier, sources: list[Source], usage: Usage,
-                 clock: _Clock) -> Answer:  # fmt: skip
+    def verified(self, question: str, text: str, completion: Completion, verifier: Verifier, sources: list[Source],
+                 usage: Usage, clock: _Clock, uncovered: float | None) -> Answer:  # fmt: skip
         """The final answer from the sentences that passed (or replaced those that failed) verification."""
         self.metrics.unsupported_claims.inc(verifier.unsupported)
         reason = completion.finish_reason
         if not text.strip() and completion.text.strip():  # every sentence failed: nothing supported is left
-            text, reason = self.not_found, "not_found"
-        return Answer(text.strip(), sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported)
+            text, reason = self.not_found_for(question), "not_found"
+        return Answer(text.strip(), sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported,
+                      completion.refusal_score, uncovered)  # fmt: skip
 
     async def answer(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> Answer:  # fmt: skip
@@ -179,17 +223,20 @@ class AnswerPipeline:
         hits = await self.retrieve(question, history, options)
         clock.retrieved()
         sources = sources_of(hits)
-        if self.gated(hits, options):
-            return Answer(self.not_found, sources, "not_found", Usage(0, 0), clock.timings())
-        gen = self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature)
+        uncovered = self.uncovered(question, history, hits)
+        if (early := self.early(question, hits, options, uncovered, sources, clock)) is not None:
+            return early
+        gen = self.submit(question, history, hits, options)
         completion = await run_to_end(self.backend, gen, self.timeout_s, disconnected)
         self.metrics.tokens_generated.inc(completion.completion_tokens)
         usage = Usage(completion.prompt_tokens, completion.completion_tokens)
+        if completion.finish_reason == "refused":
+            return self.refused(question, completion, sources, usage, clock, uncovered)
         if self.guard.leaks(completion.text):
             return Answer(self.blocked(), sources, "content_filter", usage, clock.timings())
         verifier = self.verifier(question, hits)
         text = "".join(self.cite(s, hits) for s in verifier.check(completion.text))
-        return self.verified(text, completion, verifier, sources, usage, clock)
+        return self.verified(question, text, completion, verifier, sources, usage, clock, uncovered)
 
     async def stream(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> AsyncIterator[Event]:  # fmt: skip
@@ -202,13 +249,14 @@ class AnswerPipeline:
         hits = await self.retrieve(question, history, options)
         clock.retrieved()
         sources = sources_of(hits)
-        if self.gated(hits, options):
-            return _single(sources, Answer(self.not_found, sources, "not_found", Usage(0, 0), clock.timings()))
-        gen = self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature)
-        return self._generated(gen, question, hits, sources, clock, disconnected)
+        uncovered = self.uncovered(question, history, hits)
+        if (early := self.early(question, hits, options, uncovered, sources, clock)) is not None:
+            return _single(sources, early)
+        gen = self.submit(question, history, hits, options)
+        return self._generated(gen, question, hits, sources, clock, disconnected, uncovered)
 
     async def _generated(self, gen: Generation, question: str, hits: list[Hit], sources: list[Source], clock: _Clock,
-                         disconnected: Disconnected | None) -> AsyncIterator[Event]:  # fmt: skip
+                         disconnected: Disconnected | None, uncovered: float | None) -> AsyncIterator[Event]:  # fmt: skip
         yield SourcesEvent(sources)
         watch, blocked = self.guard.watch(), False
         verifier, streamed = self.verifier(question, hits), False
@@ -227,13 +275,19 @@ class AnswerPipeline:
             return
         self.metrics.tokens_generated.inc(result.completion_tokens)
         usage = Usage(result.prompt_tokens, result.completion_tokens)
+        if result.finish_reason == "refused":
+            answer = self.refused(question, result, sources, usage, clock, uncovered)
+            yield DeltaEvent(answer.text)
+            yield DoneEvent(answer)
+            return
         if blocked:
             yield DoneEvent(Answer(self.blocked(), sources, "content_filter", usage, clock.timings()))
             return
         for piece in verifier.finish():
             streamed = True
             yield DeltaEvent(clean_citations(piece, len(hits))[0])
-        answer = self.verified("".join(self.cite(s, hits) for s in verifier.kept), result, verifier, sources, usage, clock)
+        answer = self.verified(question, "".join(self.cite(s, hits) for s in verifier.kept), result, verifier, sources, usage,
+                               clock, uncovered)  # fmt: skip
         if answer.finish_reason == "not_found":  # nothing passed: the not-found phrase is what the client sees
             yield DeltaEvent(("\n" if streamed else "") + answer.text)
         yield DoneEvent(answer)

@@ -61,7 +61,8 @@ class RemoteEngine:
         """Other work of the server (retrieval) in a thread: generation is not in this process."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    def submit(self, prompt: str, max_new_tokens: int, temperature: float) -> RemoteRequest:
+    def submit(self, prompt: str, max_new_tokens: int, temperature: float, refusal_threshold: float | None = None) -> RemoteRequest:
+        """`refusal_threshold` is not applied: the remote API gives no first-token distribution before decoding."""
         if self.in_flight >= self.max_queue:
             raise QueueFull(f"{self.in_flight} requests are already with the remote generator; retry shortly")
         self.in_flight += 1

@@ -110,7 +110,8 @@ async def ask(body: AskRequest, request: Request, svc: ServicesDep):
     if not body.stream:
         answer = await svc.pipeline.answer(body.question, history, opts, request.is_disconnected)
         return AskResponse(answer=answer.text, sources=answer.sources, **meta, usage=_ask_usage(answer),
-                           timings_ms=answer.timings_ms, verified=answer.verified)  # fmt: skip
+                           timings_ms=answer.timings_ms, verified=answer.verified,
+                           answerability=answer.answerability())  # fmt: skip
     events = await svc.pipeline.stream(body.question, history, opts, request.is_disconnected)
 
     async def sse():
@@ -122,7 +123,7 @@ async def ask(body: AskRequest, request: Request, svc: ServicesDep):
             else:
                 a = event.answer
                 yield _sse({"type": "done", "answer": a.text, "finish_reason": a.finish_reason, "usage": _ask_usage(a),
-                            "timings_ms": a.timings_ms, "verified": a.verified})  # fmt: skip
+                            "timings_ms": a.timings_ms, "verified": a.verified, "answerability": a.answerability()})  # fmt: skip
 
     return _event_stream(sse())
 
@@ -150,6 +151,7 @@ async def chat(body: ChatRequest, request: Request, svc: ServicesDep):
     if not body.stream:
         a = await svc.pipeline.answer(question, history, opts, request.is_disconnected)
         return {**base, "object": "chat.completion", "sources": [s.model_dump() for s in a.sources], "verified": a.verified,
+                "answerability": a.answerability(),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": a.text},
                              "finish_reason": openai_finish_reason(a.finish_reason)}],
                 "usage": openai_usage(a.usage)}  # fmt: skip
@@ -166,7 +168,8 @@ async def chat(body: ChatRequest, request: Request, svc: ServicesDep):
             elif isinstance(event, DoneEvent):
                 reason = openai_finish_reason(event.answer.finish_reason)
                 yield _sse({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": reason}],
-                            "usage": openai_usage(event.answer.usage), "verified": event.answer.verified})  # fmt: skip
+                            "usage": openai_usage(event.answer.usage), "verified": event.answer.verified,
+                            "answerability": event.answer.answerability()})  # fmt: skip
                 yield "data: [DONE]\n\n"
 
     return _event_stream(sse())

@@ -39,6 +39,9 @@ class AskResponse(BaseModel):
     usage: dict[str, int]
     timings_ms: dict[str, float]
     verified: bool  # every number the generated answer stated was found in the source it cited
+    # uncovered: share of the question's term weight no passage holds; refusal_score: P(answer starts with the
+    # not-found phrase), None for a remote generator (ragtune/answerability.py)
+    answerability: dict[str, float | None] = {}
 
 
 class ChatMessage(BaseModel):

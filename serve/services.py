@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 
+from ragtune.answerability import refusal_token_ids
 from ragtune.config import Config
 from ragtune.prompt import stop_strings
 from ragtune.rag.retrieve import Retriever, build_retriever
@@ -35,7 +36,8 @@ class Services:
         """The backend (unless handed in) and the pipeline, reporting to `metrics`."""
         cfg = self.config
         if self.engine is None:
-            self.engine = Engine(self.lm.model, self.lm.tokenizer, self.lm.stop_ids, cfg.serve.max_batch, cfg.serve.max_queue)
+            self.engine = Engine(self.lm.model, self.lm.tokenizer, self.lm.stop_ids, cfg.serve.max_batch, cfg.serve.max_queue,
+                                 refusal_ids=refusal_token_ids(self.lm.tokenizer, not_found_phrases(cfg)))  # fmt: skip
         self.engine.on_batch = metrics.observe_batch
         self.engine.on_finish = metrics.observe_finish
         self.metrics = metrics
@@ -43,7 +45,24 @@ class Services:
             self.retriever, self.engine, self.lm.tokenizer, metrics, system_prompt=cfg.model.system_prompt,
             not_found_phrase=cfg.model.not_found_phrase, min_relative_score=cfg.serve.min_relative_score,
             min_score=cfg.serve.min_score, timeout_s=cfg.serve.request_timeout_s,
+            not_found_phrase_en=cfg.model.not_found_phrase_en, refusal_threshold=self.threshold("refusal_score"),
+            coverage_threshold=self.threshold("coverage"),
         )  # fmt: skip
+
+    def threshold(self, score: str) -> float | None:
+        """serve.refusal_threshold / serve.coverage_threshold: a number, 'none', or 'auto' = the value calibrated
+        with the adapter (ragtune_adapter.json `answerability`), if it has one."""
+        setting = self.config.serve.refusal_threshold if score == "refusal_score" else self.config.serve.coverage_threshold
+        if setting == "none":
+            return None
+        if setting == "auto":
+            calibrated = (self.lm.record or {}).get("answerability", {}).get(score, {}).get("threshold")
+            return None if calibrated is None else float(calibrated)
+        return float(setting)
+
+
+def not_found_phrases(cfg: Config) -> tuple[str, ...]:
+    return tuple(p for p in (cfg.model.not_found_phrase, cfg.model.not_found_phrase_en) if p)
 
 
 def load_services(cfg: Config) -> Services:

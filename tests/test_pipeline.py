@@ -37,6 +37,7 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
         "finetune.learning_rate=0.01",
         "finetune.val_fraction=0.25",
         "model.embedder=hash-test",  # the name the fake embedder's index is recorded under
+        "finetune.retrieval_context=false",  # the fake embedder cannot be loaded by name (tests/finetune/test_train.py covers it)
     ]
     assert finetune_main(["--config", str(tmp_path / "none.yaml"), *overrides]) == 0
 
@@ -45,12 +46,15 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
     assert not list(adapter.glob("model*.safetensors"))  # only adapter weights
     record = json.loads((adapter / ADAPTER_RECORD).read_text())
     assert record["prompt_format"]["stop_tokens"] == ["<end_of_turn>", "<eos>", "<start_of_turn>"]
+    threshold = record["answerability"]["refusal_score"]["threshold"]  # calibrated on the validation rows
+    assert 0 <= threshold <= 1 and record["answerability"]["refusal_score"]["rows_answerable"] > 0
     report = json.loads((adapter / "train_report.json").read_text())
     assert report["steps"] == 3 and report["val_loss"] is not None and report["data"]["dropped"] == {"duplicate": 8}
     assert (tmp_path / "merged" / "model.safetensors").exists()
     assert not list(tmp_path.glob(".adapter.tmp-*")) and not list(tmp_path.glob(".merged.tmp-*"))
 
-    cfg = load_config(None, overrides, env={})
+    # thresholds off for this request: the tiny model's calibration is noise, and the answer must be generated
+    cfg = load_config(None, [*overrides, "serve.refusal_threshold=none", "serve.coverage_threshold=none"], env={})
     build_index(tiny_corpus, cfg.index.output_dir, "hash-test", 64, 8, 8, embedder=hash_embedder)
     lm = load_for_serving(cfg.model.generator, cfg.model.models_dir, adapter, tmp_path / "merged", "cpu", cfg.model.system_prompt)
     assert lm.name.endswith("+lora(merged)")
@@ -65,6 +69,8 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
         assert body["sources"][0]["doc_id"] == "company/nghi-phep.md"
         assert 0 < body["usage"]["completion_tokens"] <= 5 and body["usage"]["prompt_tokens"] > 10
         assert body["index_version"] == services.retriever.version
+        # the engine scored the first token against the calibrated threshold, the pipeline the question's coverage
+        assert 0 <= body["answerability"]["refusal_score"] <= 1 and 0 <= body["answerability"]["uncovered"] <= 1
         assert client.post("/ask", json={"question": ""}).status_code == 422
 
     questions = tmp_path / "eval.jsonl"
@@ -93,3 +99,8 @@ def test_finetune_index_and_ask_on_the_tiny_model(tmp_path, tiny_model_dir, tiny
     assert [a["question"] for a in report["served"]["answers"]] == ["Nghỉ phép năm mấy ngày?", "Giá cổ phiếu hôm nay?"]
     assert "| fact_accuracy |" in (tmp_path / "eval" / "report.md").read_text()
     assert (tmp_path / "eval" / "report.png").read_bytes()[:4] == b"\x89PNG"
+    curves = report["served"]["refusal_curve"]
+    assert curves["refusal_score"]["threshold"] == threshold and curves["coverage"]["points"][-1]["answer_rate"] == 1.0
+    assert curves["coverage"]["questions"] == 2  # every question has a coverage score
+    assert (tmp_path / "eval" / "refusal_curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert "### Answerability thresholds" in (tmp_path / "eval" / "report.md").read_text()

@@ -123,8 +123,10 @@ def test_retrieval_context_trains_in_served_context_with_hard_negatives_and_cali
     assert report["train_rows"] == rendered["served_context"] + rendered["hard_negative"]
     assert report["val_rows"] == 2 * held_out  # every validation row with its hard negative
     answerability = json.loads((tmp_path / "adapter" / ADAPTER_RECORD).read_text())["answerability"]
-    assert 0 <= answerability["threshold"] <= 1 and answerability["rows_unanswerable"] > 0
-    assert answerability["curve"][-1]["answer_rate"] == 1.0  # the 'never refuse' end of the curve
+    for score in ("coverage", "refusal_score"):  # coverage on the training rows, the model's score on validation
+        assert 0 <= answerability[score]["threshold"] <= 1 and answerability[score]["rows_unanswerable"] > 0
+        assert answerability[score]["curve"][-1]["answer_rate"] == 1.0  # the 'never refuse' end of the curve
+    assert answerability["coverage"]["rows_answerable"] == rendered["served_context"]
 
 
 def test_retrieval_context_without_an_index_names_the_fix(tmp_path, tiny_model_dir, capsys):

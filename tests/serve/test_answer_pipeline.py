@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_SYSTEM_PROMPT
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_NOT_FOUND_EN, DEFAULT_SYSTEM_PROMPT
 from ragtune.finetune.generation import Completion
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import EmptyQuestion, Retriever
@@ -40,22 +40,28 @@ class ScriptedBackend:
 
     on_batch = on_finish = None
 
-    def __init__(self, text: str = "", hang: bool = False):
-        self.words, self.hang = text.split(), hang
+    def __init__(self, text: str = "", hang: bool = False, refusal_score: float | None = None):
+        self.words, self.hang, self.refusal_score = text.split(), hang, refusal_score
         self.prompts: list[str] = []
+        self.thresholds: list[float | None] = []
         self.cancelled: list[_Gen] = []
 
-    def submit(self, prompt, max_new_tokens, temperature):
+    def submit(self, prompt, max_new_tokens, temperature, refusal_threshold=None):
         self.prompts.append(prompt)
+        self.thresholds.append(refusal_threshold)
         return _Gen()
 
     async def stream(self, gen):
+        score, threshold = self.refusal_score, self.thresholds[-1]
+        if score is not None and threshold is not None and score >= threshold:  # what the engine does at prefill
+            gen.result = Completion("", 50, 0, "refused", score)
+            return
         while self.hang and not gen.cancelled:
             await asyncio.sleep(0.01)
         while gen.pos < len(self.words) and not gen.cancelled:
             gen.pos += 1
             yield self.words[gen.pos - 1] + " "
-        gen.result = Completion(" ".join(self.words[: gen.pos]), 50, gen.pos, "cancelled" if gen.cancelled else "stop")
+        gen.result = Completion(" ".join(self.words[: gen.pos]), 50, gen.pos, "cancelled" if gen.cancelled else "stop", score)
 
     async def complete(self, gen):
         async for _ in self.stream(gen):
@@ -81,12 +87,13 @@ def make_pipeline(tiny_corpus, tmp_path, hash_embedder):
     build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
     retriever = Retriever(tmp_path / "index", "hash-test", embedder=hash_embedder)
 
-    def make(backend, min_score=0.0, timeout_s=30.0, tokenizer=None):
+    def make(backend, min_score=0.0, timeout_s=30.0, tokenizer=None, refusal_threshold=None, coverage_threshold=None):
         assert isinstance(backend, Backend)
         metrics = Metrics()
         pipeline = AnswerPipeline(retriever, backend, tokenizer or _Template(), metrics, system_prompt=DEFAULT_SYSTEM_PROMPT,
                                   not_found_phrase=DEFAULT_NOT_FOUND, min_relative_score=0.0, min_score=min_score,
-                                  timeout_s=timeout_s)  # fmt: skip
+                                  timeout_s=timeout_s, not_found_phrase_en=DEFAULT_NOT_FOUND_EN,
+                                  refusal_threshold=refusal_threshold, coverage_threshold=coverage_threshold)  # fmt: skip
         return pipeline, metrics
 
     return make
@@ -106,8 +113,8 @@ def _events(pipeline, *args, **kwargs):
     return asyncio.run(collect())
 
 
-def _counter(metrics: Metrics, name: str) -> float:
-    return metrics.registry.get_sample_value(name) or 0.0
+def _counter(metrics: Metrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels or None) or 0.0
 
 
 def test_answer_has_numbered_sources_and_drops_citations_that_point_nowhere(make_pipeline):
@@ -218,3 +225,39 @@ def test_an_answer_with_nothing_supported_becomes_the_not_found_phrase(make_pipe
     streamed = "".join(e.text for e in events if isinstance(e, DeltaEvent))
     assert "100" not in streamed and streamed.endswith("\n" + DEFAULT_NOT_FOUND)
     assert events[-1].answer.text == DEFAULT_NOT_FOUND
+
+
+def test_a_refusal_score_at_the_threshold_answers_the_not_found_phrase_in_the_question_language(make_pipeline):
+    backend = ScriptedBackend("Được nghỉ 99 ngày [1].", refusal_score=0.7)
+    pipeline, metrics = make_pipeline(backend, refusal_threshold=0.6)
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert (answer.text, answer.finish_reason, answer.refusal_score) == (DEFAULT_NOT_FOUND, "not_found", 0.7)
+    assert backend.thresholds == [0.6] and _counter(metrics, "ragtune_answers_refused_total", score="refusal_score") == 1
+    english = asyncio.run(pipeline.answer("How many days of annual leave do employees get?", [], OPTIONS))
+    assert english.text == DEFAULT_NOT_FOUND_EN
+    events = _events(pipeline, QUESTION, [], OPTIONS)
+    assert [type(e) for e in events] == [SourcesEvent, DeltaEvent, DoneEvent]
+    assert events[1].text == DEFAULT_NOT_FOUND and events[2].answer.finish_reason == "not_found"
+
+
+def test_below_the_threshold_the_model_answers_and_without_passages_no_threshold_applies(make_pipeline):
+    backend = ScriptedBackend("Nhân viên được nghỉ 14 ngày [1].", refusal_score=0.2)
+    pipeline, metrics = make_pipeline(backend, refusal_threshold=0.6)
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert answer.finish_reason == "stop" and answer.refusal_score == 0.2 and "14 ngày" in answer.text
+    no_retrieval = AnswerOptions(top_k=3, max_tokens=32, temperature=0.0, retrieval=False)
+    asyncio.run(pipeline.answer("Xin chào", [], no_retrieval))
+    assert backend.thresholds == [0.6, None] and _counter(metrics, "ragtune_answers_refused_total", score="refusal_score") == 0
+
+
+def test_a_question_no_passage_speaks_of_is_declined_before_generating(make_pipeline):
+    backend = ScriptedBackend("Dạ, thực tập sinh được 5.000.000 đồng [1].")
+    pipeline, metrics = make_pipeline(backend, coverage_threshold=0.5)
+    near_miss = asyncio.run(pipeline.answer("Thực tập sinh được phụ cấp xăng xe Grab bao nhiêu tiền?", [], OPTIONS))
+    assert (near_miss.text, near_miss.finish_reason, near_miss.usage.completion_tokens) == (DEFAULT_NOT_FOUND, "not_found", 0)
+    assert near_miss.uncovered >= 0.5 and backend.prompts == []  # nothing was generated
+    assert _counter(metrics, "ragtune_answers_refused_total", score="coverage") == 1
+    events = _events(pipeline, "Thực tập sinh được phụ cấp xăng xe Grab bao nhiêu tiền?", [], OPTIONS)
+    assert [type(e) for e in events] == [SourcesEvent, DeltaEvent, DoneEvent] and events[1].text == DEFAULT_NOT_FOUND
+    asked = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert asked.uncovered < 0.5 and backend.prompts  # the documents speak of it: the model answers

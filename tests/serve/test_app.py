@@ -153,7 +153,7 @@ class _ParrotEngine:
     async def call(self, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
-    def submit(self, prompt, max_new_tokens, temperature):
+    def submit(self, prompt, max_new_tokens, temperature, refusal_threshold=None):
         return SimpleNamespace(cancelled=threading.Event(), result=None, pos=0)
 
     async def stream(self, req):

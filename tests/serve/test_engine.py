@@ -236,3 +236,31 @@ def test_cancel_ends_a_middle_row_and_a_queued_request_while_the_others_decode_a
         assert kept.text == solo_greedy(tiny_lm.model, tiny_lm.tokenizer, prompt, 24)
         assert kept.finish_reason == "length" and kept.completion_tokens == 24
     assert sorted(finishes) == ["cancelled", "length", "length"]  # the queued request was never a row
+
+
+def test_the_refusal_threshold_decides_at_prefill_and_the_score_is_the_first_token_probability(tiny_lm):
+    model, tok = tiny_lm.model, tiny_lm.tokenizer
+    ids = tok(PROMPTS[0], return_tensors="pt", add_special_tokens=False)
+    with torch.inference_mode():
+        probs = torch.softmax(model(**ids).logits[0, -1].float(), dim=-1)
+    favourite = int(probs.argmax())  # what greedy would start with: call it the refusal token
+    engine = Engine(model, tok, [], batch_window_ms=0, refusal_ids=[favourite])
+
+    async def answer(threshold):
+        return await engine.complete(engine.submit(PROMPTS[0], 4, 0.0, refusal_threshold=threshold))
+
+    try:
+        refused = asyncio.run(answer(float(probs[favourite]) - 1e-4))
+        kept = asyncio.run(answer(float(probs[favourite]) + 1e-4))
+        free = asyncio.run(answer(None))
+    finally:
+        engine.close()
+    assert (refused.finish_reason, refused.text, refused.completion_tokens) == ("refused", "", 0)
+    assert refused.refusal_score == pytest.approx(float(probs[favourite]), abs=1e-3)
+    # below the threshold the refusal token is masked: the answer is greedy from the next most likely token
+    runner_up = int(probs.topk(2).indices[1])
+    start = torch.cat([ids["input_ids"], torch.tensor([[runner_up]])], dim=1)
+    with torch.inference_mode():
+        out = model.generate(start, max_new_tokens=3, min_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id)
+    forced = tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True).strip()
+    assert kept.text == forced and free.text == solo_greedy(model, tok, PROMPTS[0], 4)

@@ -1,0 +1,69 @@
+"""The refusal threshold: chosen on validation scores within the false-refusal budget; the curve; the tokens."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from ragtune.answerability import calibrate, curve, rates, refusal_token_ids
+from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_NOT_FOUND_EN, load_config
+
+ANSWERABLE = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.9]  # one answerable row scores high
+UNANSWERABLE = [0.35, 0.55, 0.7, 0.8, 0.95]
+
+
+def test_calibrate_picks_the_lowest_threshold_within_the_false_refusal_budget():
+    scores, unanswerable = ANSWERABLE + UNANSWERABLE, [False] * 10 + [True] * 5
+    strict = calibrate(scores, unanswerable, 0.0)
+    assert strict["threshold"] > 0.9 and strict["false_refusal"] == 0 and strict["refusal_recall"] == pytest.approx(0.2)
+    loose = calibrate(scores, unanswerable, 0.1)  # one answerable row of ten may be refused
+    assert 0.6 < loose["threshold"] <= 0.7 and loose["false_refusal"] == pytest.approx(0.1)
+    assert loose["refusal_recall"] == pytest.approx(0.6)
+    assert rates(scores, unanswerable, loose["threshold"]) == (pytest.approx(0.6), pytest.approx(0.9))
+
+
+def test_the_curve_runs_from_refusing_everything_to_answering_everything():
+    points = curve(ANSWERABLE + UNANSWERABLE, [False] * 10 + [True] * 5)
+    assert points[0] == {"threshold": 0.01, "refusal_recall": 1.0, "answer_rate": 0.0}
+    assert points[-1]["refusal_recall"] == 0.0 and points[-1]["answer_rate"] == 1.0
+    recalls = [p["refusal_recall"] for p in points]
+    assert recalls == sorted(recalls, reverse=True)
+
+
+def test_refusal_tokens_are_the_first_token_of_each_phrase(tiny_tokenizer):
+    ids = refusal_token_ids(tiny_tokenizer, [DEFAULT_NOT_FOUND, DEFAULT_NOT_FOUND_EN, DEFAULT_NOT_FOUND, ""])
+    first = [tiny_tokenizer(p, add_special_tokens=False)["input_ids"][0] for p in (DEFAULT_NOT_FOUND, DEFAULT_NOT_FOUND_EN)]
+    assert ids == list(dict.fromkeys(first))
+
+
+@pytest.mark.parametrize("score", ["coverage", "refusal_score"])
+@pytest.mark.parametrize(("setting", "expected"), [("auto", 0.42), ("none", None), (0.3, 0.3)])
+def test_the_server_reads_each_threshold_from_the_adapter_unless_configured(score, setting, expected, tmp_path):
+    from ragtune.serve.services import Services
+
+    key = "refusal_threshold" if score == "refusal_score" else "coverage_threshold"
+    cfg = load_config(tmp_path / "none.yaml", [f"serve.{key}={setting}"], env={})
+    lm = SimpleNamespace(record={"answerability": {score: {"threshold": 0.42}}})
+    assert Services(cfg, lm, retriever=None).threshold(score) == expected
+    assert Services(load_config(tmp_path / "none.yaml", env={}), SimpleNamespace(record=None), None).threshold(score) is None
+
+
+def test_uncovered_is_the_question_weight_no_single_passage_holds():
+    from ragtune.rag.lexical import TermWeights, uncovered
+
+    corpus = ["Nhân viên được trợ cấp ăn trưa 730.000 đồng mỗi tháng.", "Nhân viên được nghỉ phép năm 14 ngày.",
+              "Nhân viên đi công tác được trợ cấp lưu trú.", "Nhân viên thực tập được hướng dẫn bởi người đồng hành."]  # fmt: skip
+    weights = TermWeights.of(corpus)
+    assert weights.weight("thực") > weights.weight("nhân") and weights.weight("shopee") > weights.weight("thực")
+    asked = "Nhân viên được trợ cấp ăn trưa bao nhiêu?"
+    near_miss = "Nhân viên thực tập được trợ cấp ăn trưa bao nhiêu?"  # the documents speak of both, never together
+    assert uncovered(asked, corpus[:1], weights) < uncovered(near_miss, corpus, weights)
+    assert uncovered("trợ cấp ăn trưa", corpus, weights) == 0.0 and uncovered("", corpus, weights) == 0.0
+    assert uncovered(asked, [], weights) == 1.0
+
+
+@pytest.mark.parametrize("value", ["off", "no", "1.5", "-0.1"])
+def test_a_threshold_yaml_would_misread_is_refused_with_the_valid_values(value, tmp_path):
+    from ragtune.config import ConfigError
+
+    with pytest.raises(ConfigError, match="'auto', 'none' or a probability"):
+        load_config(tmp_path / "none.yaml", [f"serve.refusal_threshold={value}"], env={})
