@@ -121,7 +121,7 @@ def chart(path, curves: dict) -> None:
     ax.set_ylabel("refusal recall on unanswerable questions")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_title("refusal score threshold: the trade-off")
+    ax.set_title("answerability thresholds: the trade-off")
     ax.legend(loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -124,7 +124,8 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     train_examples, val_examples = split(examples, ft.val_fraction, ft.seed)
     answerability: dict = {}
     if ft.retrieval_context:  # validation gets a hard negative per grounded row: the refusal threshold needs both
-        train_examples, val_examples, answerability["coverage"] = grounded(cfg, train_examples, val_examples, report)
+        train_examples, val_examples, coverage = grounded(cfg, train_examples, val_examples, report)
+        answerability.update({"coverage": coverage} if coverage else {})
     model, tokenizer = load_generator(mc.generator, mc.models_dir, mc.device, load_in_4bit=ft.qlora)
     train_rows = tokenize_all(tokenizer, train_examples, mc.system_prompt, ft.max_seq_tokens, report)
     val_rows = tokenize_all(tokenizer, val_examples, mc.system_prompt, ft.max_seq_tokens, report)
@@ -282,11 +283,13 @@ def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[l
     question-coverage threshold chosen on the training rows (ragtune/answerability.py)."""
     import random
 
-    from ragtune.finetune.grounding import ground
+    from ragtune.finetune.grounding import cited, ground
     from ragtune.rag.retrieve import build_retriever, retrieval_query
     from ragtune.rag.store import IndexNotFound
 
     ft, mc, sc = cfg.finetune, cfg.model, cfg.serve
+    if not any(cited(ex) for ex in train + val):  # nothing to render in context: no index needed
+        return train, val, {}
     try:
         retriever = build_retriever(cfg)
     except IndexNotFound as e:

@@ -34,7 +34,7 @@ class Hit:
     similarity: float | None = None  # raw dense cosine, when the mode computed it: an absolute signal
 
     def passage(self) -> Passage:
-        """The context block this hit becomes in a prompt: served, evaluated and RAFT-trained alike."""
+        """The context block this hit becomes in a prompt: served, evaluated and trained alike (finetune/grounding.py)."""
         return Passage(self.chunk.text, self.chunk.heading or self.chunk.title, self.chunk.doc_id)
 
 

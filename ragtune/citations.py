@@ -1,6 +1,6 @@
 """Citation markers: `[n]` points at the n-th passage of the prompt (ragtune.prompt numbers them).
 
-One pattern for everything that reads them: the server's clean-up, the metrics, RAFT's renumbering.
+One pattern for everything that reads them: the server's clean-up, the metrics, the renumbering of training rows in served context.
 """
 
 from __future__ import annotations
