@@ -98,6 +98,7 @@ def test_real_default_model_trains_a_few_steps(tmp_path):
         f"finetune.instructions={data}", f"finetune.output_dir={tmp_path}/adapter", f"finetune.checkpoint_dir={tmp_path}/ckpt",
         f"model.models_dir={ROOT}/artifacts/models", f"eval.questions={tmp_path}/none.jsonl", "finetune.max_steps=3",
         "finetune.batch_size=2", "finetune.lora_dropout=0", "finetune.val_fraction=0", "finetune.compare_rows=0", "finetune.tensorboard=false",
+        "finetune.retrieval_context=false",  # the rows as written: this checks the training step on the real model
     ]  # fmt: skip
     assert finetune_main(["--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
     report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())

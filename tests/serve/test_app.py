@@ -76,7 +76,7 @@ class _FullEngine:
     async def call(self, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
-    def submit(self, *args):
+    def submit(self, *args, **kwargs):
         raise QueueFull("full")
 
     def _never(self, gen):
