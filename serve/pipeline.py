@@ -233,7 +233,8 @@ class AnswerPipeline:
         if completion.finish_reason == "refused":
             return self.refused(question, completion, sources, usage, clock, uncovered)
         if self.guard.leaks(completion.text):
-            return Answer(self.blocked(), sources, "content_filter", usage, clock.timings())
+            return Answer(self.blocked(), sources, "content_filter", usage, clock.timings(),
+                          refusal_score=completion.refusal_score, uncovered=uncovered)  # fmt: skip
         verifier = self.verifier(question, hits)
         text = "".join(self.cite(s, hits) for s in verifier.check(completion.text))
         return self.verified(question, text, completion, verifier, sources, usage, clock, uncovered)
@@ -281,7 +282,8 @@ class AnswerPipeline:
             yield DoneEvent(answer)
             return
         if blocked:
-            yield DoneEvent(Answer(self.blocked(), sources, "content_filter", usage, clock.timings()))
+            yield DoneEvent(Answer(self.blocked(), sources, "content_filter", usage, clock.timings(),
+                                   refusal_score=result.refusal_score, uncovered=uncovered))
             return
         for piece in verifier.finish():
             streamed = True

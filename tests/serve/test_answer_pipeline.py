@@ -151,6 +151,8 @@ def test_an_answer_that_recites_the_system_prompt_is_blocked_and_its_stream_stop
     assert len(shown.split()) <= 8 and len(backend.cancelled) == 1
     assert events[-1].answer.text == DEFAULT_NOT_FOUND and events[-1].answer.finish_reason == "content_filter"
     assert _counter(metrics, "ragtune_answers_blocked_total") == 2
+    # a blocked answer still reports its answerability scores
+    assert answer.uncovered is not None and events[-1].answer.uncovered == answer.uncovered
     ok, _ = make_pipeline(ScriptedBackend(DEFAULT_NOT_FOUND))  # the phrase itself is a legitimate answer
     assert asyncio.run(ok.answer(QUESTION, [], OPTIONS)).finish_reason == "stop"
 
