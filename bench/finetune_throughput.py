@@ -108,7 +108,8 @@ def main() -> None:
         ours_cmd = [sys.executable, "-m", "finetune", "--no-merge", f"finetune.instructions={rows_file}",
                     f"finetune.output_dir={work}/ours", f"finetune.checkpoint_dir={work}/ckpt", f"finetune.max_steps={args.steps}",
                     f"finetune.batch_size={args.batch}", f"finetune.val_fraction={VAL_ROWS / n_rows}", "finetune.compare_rows=0",
-                    "finetune.tensorboard=false", "finetune.warmup_ratio=0", f"eval.questions={work}/none"]  # fmt: skip
+                    "finetune.tensorboard=false", "finetune.warmup_ratio=0", f"eval.questions={work}/none",
+                    "finetune.retrieval_context=false"]  # the same rows as TRL gets, as written  # fmt: skip
         subprocess.run(ours_cmd, cwd=ROOT, env=env, check=True, capture_output=True)
         ours = json.loads((work / "ours" / "train_report.json").read_text())
         trl_run = subprocess.run([sys.executable, __file__, "--steps", str(args.steps), "--batch", str(args.batch),
