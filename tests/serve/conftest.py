@@ -60,3 +60,33 @@ def server(tiny_model_dir, tiny_embedder_dir, tiny_corpus, tmp_path):
                        "embedder_dir": tiny_embedder_dir, "key": KEY}  # fmt: skip
         except ServerDidNotStart as e:
             pytest.fail(f"{e}:\n" + (tmp_path / "server.log").read_text())
+
+
+@pytest.fixture
+def real_served(tmp_path):
+    """real_served(documents, overrides, served=True) -> (cfg, lm, retriever) of the real default models over
+    `documents` ({file name: Markdown}), loaded as the server loads them: the fine-tuned model where `make
+    finetune` has produced one, else the base; with `served=False`, the bare packaged base model (what a
+    fresh clone serves)."""
+    return lambda documents, overrides, served=True: _real_served(tmp_path, documents, overrides, served)
+
+
+def _real_served(tmp_path, documents: dict[str, str], overrides: list[str], served: bool):
+    from ragtune.rag.embedder import load_embedder
+    from ragtune.rag.retrieve import build_retriever
+    from ragtune.serve.generator import load_for_serving
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in documents.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    overrides = [f"index.output_dir={tmp_path}/index", "serve.reload_poll_s=0", *overrides]
+    if not served:
+        overrides += [f"finetune.output_dir={tmp_path}/no-adapter", f"finetune.merged_dir={tmp_path}/no-merged"]
+    cfg = load_config("config.yaml", overrides, env={})
+    embedder = load_embedder(cfg.model.embedder)
+    build_index(docs, cfg.index.output_dir, cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap, 8, embedder=embedder)
+    mc = cfg.model
+    lm = load_for_serving(mc.generator, mc.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir, mc.device,
+                          mc.system_prompt, mc.inference_dtype)  # fmt: skip
+    return cfg, lm, build_retriever(cfg, embedder=embedder)

@@ -10,11 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ragtune.config import DEFAULT_NOT_FOUND, load_config
-from ragtune.rag.embedder import load_embedder
-from ragtune.rag.index import build_index
-from ragtune.rag.retrieve import build_retriever
 from ragtune.serve.app import create_app
-from ragtune.serve.generator import load_for_serving
 from ragtune.serve.services import Services
 
 LUNCH = ("# Phúc lợi\n\n## Trợ cấp ăn trưa\n\nNhân viên chính thức được trợ cấp ăn trưa 730.000 đồng mỗi tháng, "
@@ -23,21 +19,13 @@ LEAVE = "# Nghỉ phép\n\n## Nghỉ phép năm\n\nNhân viên chính thức đ�
 
 
 @pytest.mark.integration
-def test_a_near_miss_question_is_declined_and_an_answerable_one_reaches_the_model(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "phuc-loi.md").write_text(LUNCH, encoding="utf-8")
-    (docs / "nghi-phep.md").write_text(LEAVE, encoding="utf-8")
-    overrides = [f"index.output_dir={tmp_path}/index", "serve.reload_poll_s=0"]
-    cfg = load_config("config.yaml", overrides, env={})
-    embedder = load_embedder(cfg.model.embedder)
-    build_index(docs, cfg.index.output_dir, cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap, 8, embedder=embedder)
-    mc = cfg.model
-    lm = load_for_serving(mc.generator, mc.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir, mc.device,
-                          mc.system_prompt, mc.inference_dtype)  # fmt: skip
+def test_a_near_miss_question_is_declined_and_an_answerable_one_reaches_the_model(tmp_path, real_served):
+    documents = {"phuc-loi.md": LUNCH, "nghi-phep.md": LEAVE}
+    cfg, lm, retriever = real_served(documents, [])
     if "coverage" not in (lm.record or {}).get("answerability", {}):  # a fresh clone: the shipped calibration's value
-        cfg = load_config("config.yaml", [*overrides, "serve.coverage_threshold=0.70"], env={})
-    services = Services(cfg, lm, build_retriever(cfg, embedder=embedder))
+        cfg = load_config("config.yaml", [f"index.output_dir={tmp_path}/index", "serve.reload_poll_s=0",
+                                          "serve.coverage_threshold=0.70"], env={})  # fmt: skip
+    services = Services(cfg, lm, retriever)
     with TestClient(create_app(cfg, services)) as client:
         # the documents speak of lunch allowances for staff, never of parking fees for interns
         near_miss = client.post("/ask", json={"question": "Thực tập sinh được hỗ trợ tiền gửi xe ô tô bao nhiêu mỗi tháng?"}).json()
