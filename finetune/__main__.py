@@ -296,9 +296,11 @@ def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[l
         raise DataError(f"{e}; finetune.retrieval_context renders rows with retrieved passages: run `make index` first "
                         "(or set finetune.retrieval_context=false)") from e  # fmt: skip
 
+    def query(example) -> str:  # what the server searches for this turn
+        return retrieval_query(example.question, [{"role": r, "content": c} for r, c in example.history])
+
     def search(example) -> list[Passage]:
-        query = retrieval_query(example.question, [{"role": r, "content": c} for r, c in example.history])
-        return [h.passage() for h in retriever.search(query, sc.top_k, min_share=sc.min_relative_score)]
+        return [h.passage() for h in retriever.search(query(example), sc.top_k, min_share=sc.min_relative_score)]
 
     def not_found(question: str) -> str:
         return not_found_for(question, mc.not_found_phrase, mc.not_found_phrase_en)
@@ -308,8 +310,7 @@ def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[l
     val = ground(val, search, 1.0, not_found, rng, Counter())
     phrases = (mc.not_found_phrase, mc.not_found_phrase_en)
     scored = [ex for ex in train if ex.passages]
-    scores = [retriever.uncovered(retrieval_query(ex.question, [{"role": r, "content": c} for r, c in ex.history]),
-                                  list(ex.passages)) for ex in scored]  # fmt: skip
+    scores = [retriever.uncovered(query(ex), list(ex.passages)) for ex in scored]
     coverage = calibrate(scores, [ex.answer.strip() in phrases for ex in scored], ft.max_false_refusal)
     return train, val, coverage
 
