@@ -1,7 +1,7 @@
 """Follow-up questions: does searching with the previous user turn find the right chunks? (one JSON line)
 
 Hand-written two-turn cases over the shipped corpus: the follow-up alone is elliptical ("Còn nghỉ
-ốm thì sao?"); the server searches `previous user turn + follow-up` (ragtune.rag.retrieve.retrieval_query).
+ốm thì sao?"); the server searches `previous user turn + follow-up` (ragtune.prompt.retrieval_query).
 Reports hit@k of the gold section for the follow-up alone and with the conversation. Needs `make index`.
 """
 
@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ragtune.config import load_config  # noqa: E402
-from ragtune.rag.retrieve import build_retriever, retrieval_query  # noqa: E402
+from ragtune.prompt import retrieval_query  # noqa: E402
+from ragtune.rag.retrieve import build_retriever  # noqa: E402
 
 # (first question, follow-up, gold document, words the gold section's heading contains)
 CASES = [

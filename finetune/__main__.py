@@ -284,7 +284,8 @@ def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[l
     import random
 
     from ragtune.finetune.grounding import cited, ground
-    from ragtune.rag.retrieve import build_retriever, retrieval_query
+    from ragtune.prompt import retrieval_query
+    from ragtune.rag.retrieve import build_retriever
     from ragtune.rag.store import IndexNotFound
 
     ft, mc, sc = cfg.finetune, cfg.model, cfg.serve

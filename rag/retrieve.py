@@ -216,12 +216,6 @@ class Retriever:
         return [Hit(v.chunks[v.position[i]], score, dense.get(i)) for i, score in ranked]
 
 
-def retrieval_query(question: str, history: list[dict[str, str]]) -> str:
-    """Follow-ups ("còn trường hợp kia thì sao?") are searched together with the previous user turn."""
-    previous = [t["content"] for t in history if t["role"] == "user"][-1:]
-    return " ".join([*previous, question])
-
-
 def build_retriever(cfg, embedder=None) -> Retriever:
     """The configured retriever (config -> plain arguments)."""
     ix = cfg.index

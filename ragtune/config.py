@@ -95,7 +95,7 @@ class FinetuneSection(_Section):
     instructions: Path = Field(Path("corpora/instructions"), description="JSONL file or folder of them")
     output_dir: Path = Field(Path("artifacts/adapter"), description="the LoRA adapter, written atomically")
     merged_dir: Path = Field(Path("artifacts/merged"), description="base + adapter merged, for serving")
-    max_seq_tokens: int = Field(1024, gt=16, description="rows longer than this after templating are dropped")
+    max_seq_tokens: int = Field(1152, gt=16, description="rows longer than this after templating are dropped")
     epochs: float = Field(1.0, gt=0, description="passes over the training rows")
     max_steps: int = Field(0, ge=0, description="optimizer-step cap (0 = none: every row is trained epochs times)")
     batch_size: int = Field(4, ge=1, description="rows per device step")

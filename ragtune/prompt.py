@@ -1,6 +1,7 @@
 """The prompt contract (docs/design.md): one function renders a conversation for the model.
 
-System prompt + numbered context blocks with their source titles + chat history + question, through
+System prompt + numbered context blocks with their source titles + the sentences of those blocks that best
+match the question, quoted with their block numbers (`ragtune/evidence.py`) + chat history + question, through
 the tokenizer's chat template. Fine-tuning renders its examples with these same functions, and the
 adapter records the format it was trained with so the server can refuse a mismatch.
 """
@@ -15,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragtune.errors import RagtuneError
+from ragtune.evidence import select
 
 CONTEXT_HEADER = "Tài liệu:"
+EVIDENCE_HEADER = "Câu liên quan nhất:"
+EVIDENCE_SENTENCES = 3  # sentences quoted under EVIDENCE_HEADER; part of the format an adapter records
 QUESTION_HEADER = "Câu hỏi:"
 
 
@@ -46,12 +50,25 @@ def format_context(passages: Sequence[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
-def user_turn(question: str, passages: Sequence[Passage] = ()) -> str:
-    """The final user message: the context blocks (if any), then the question."""
+def format_evidence(query: str, passages: Sequence[Passage]) -> str:
+    """`[n] sentence` lines: the passages' sentences that best match `query`, best first; '' when none does."""
+    return "\n".join(f"[{e.n}] {e.text}" for e in select(query, passages, EVIDENCE_SENTENCES))
+
+
+def retrieval_query(question: str, history: Sequence[dict[str, str]]) -> str:
+    """Follow-ups ("còn trường hợp kia thì sao?") are searched together with the previous user turn."""
+    previous = [t["content"] for t in history if t["role"] == "user"][-1:]
+    return " ".join([*previous, question])
+
+
+def user_turn(question: str, passages: Sequence[Passage] = (), history: Sequence[dict[str, str]] = ()) -> str:
+    """The final user message: the context blocks (if any), the best-matching sentences, then the question."""
     question = nfc(question.strip())
     if not passages:
         return question
-    return nfc(f"{CONTEXT_HEADER}\n{format_context(passages)}\n\n{QUESTION_HEADER} {question}")
+    evidence = format_evidence(nfc(retrieval_query(question, history)), passages)
+    quoted = f"{EVIDENCE_HEADER}\n{evidence}\n\n" if evidence else ""
+    return nfc(f"{CONTEXT_HEADER}\n{format_context(passages)}\n\n{quoted}{QUESTION_HEADER} {question}")
 
 
 def build_messages(
@@ -67,7 +84,7 @@ def build_messages(
         if role not in ("user", "assistant"):
             raise ValueError(f"history turn has role {role!r}; expected 'user' or 'assistant'")
         messages.append({"role": role, "content": nfc(turn["content"].strip())})
-    messages.append({"role": "user", "content": user_turn(question, passages)})
+    messages.append({"role": "user", "content": user_turn(question, passages, history)})
     return messages
 
 
@@ -124,6 +141,8 @@ def prompt_format_record(tokenizer: Any, system_prompt: str) -> dict[str, Any]:
         "stop_tokens": stop_strings(tokenizer),
         "system_prompt": system_prompt,
         "context_header": CONTEXT_HEADER,
+        "evidence_header": EVIDENCE_HEADER,
+        "evidence_sentences": EVIDENCE_SENTENCES,
         "question_header": QUESTION_HEADER,
     }
 

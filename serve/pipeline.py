@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from ragtune.citations import clean_citations
 from ragtune.finetune.generation import Completion
-from ragtune.prompt import build_messages, not_found_for, render_prompt
-from ragtune.rag.retrieve import Hit, Retriever, retrieval_query
+from ragtune.prompt import build_messages, not_found_for, render_prompt, retrieval_query
+from ragtune.rag.retrieve import Hit, Retriever
 from ragtune.serve.backend import Backend, Generation
 from ragtune.serve.guard import LeakGuard
 from ragtune.serve.metrics import Metrics

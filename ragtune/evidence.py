@@ -1,0 +1,83 @@
+"""Evidence first: the sentences of the retrieved passages that best match the question, quoted before it.
+
+Four retrieved chunks hold the answer to most questions, but a small model given all of them often copies a
+neighbouring sentence of the right section, or the right sentence without its number (issue #16). Sentence
+selection scored against the question picks the answering sentence more often than the model does, so the
+prompt quotes the best few, each with the number of the passage it comes from, between the passages and the
+question (`ragtune/prompt.py`). The passages stay whole: a selection that misses still leaves the answer in
+front of the model. Training renders rows the same way, so the model learns how far to trust the quotes.
+
+Scoring needs nothing but the question and the passages, so the server, the eval and training render the
+same prompt: a sentence scores the IDF weight of the question's syllables and syllable bigrams that it or its
+passage title holds, IDF taken over the candidate sentences themselves (a word every candidate shares, such
+as the topic of the whole section, says little about which one answers).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ragtune.rag.lexical import lexical_terms
+
+if TYPE_CHECKING:
+    from ragtune.prompt import Passage
+
+# a sentence ends at . ! ? followed by a space, or at a line break (list items, table rows, headings); not at
+# ';', which joins the steps of one rule ("approves within 2 days; past that, the request moves up")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+MIN_WORDS = 3  # shorter pieces (a bare heading, a list marker) are not quoted
+MAX_WORDS = 48  # a longer sentence (a whole statute clause) is quoted as its best-matching 48 words, marked '…'
+
+
+@dataclass(frozen=True)
+class Evidence:
+    n: int  # 1-based number of the passage that holds the sentence: what an answer cites
+    text: str
+    score: float
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences and lines, markdown markers left as they are."""
+    return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
+
+
+def select(question: str, passages: Sequence[Passage], k: int) -> list[Evidence]:
+    """The `k` best-scoring sentences (score > 0), best first; ties keep retrieval order."""
+    if k <= 0 or not passages:
+        return []
+    asked = set(lexical_terms(question))
+    candidates = []
+    for n, passage in enumerate(passages, start=1):
+        title = set(lexical_terms(passage.title))
+        for sentence in sentences(passage.text):
+            terms = set(lexical_terms(sentence))
+            if len(lexical_terms(sentence, bigrams=False)) >= MIN_WORDS:
+                candidates.append((n, sentence, (terms | title) & asked))
+    if not candidates:
+        return []
+    df = Counter(t for *_, held in candidates for t in held)
+    total = len(candidates)
+    weight = {t: math.log(1 + (total - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    scored = [(n, s, round(sum(weight[t] for t in held), 6)) for n, s, held in candidates]
+    ranked = sorted((c for c in scored if c[2] > 0), key=lambda c: -c[2])  # stable: retrieval order on ties
+    return [Evidence(n, excerpt(s, weight), score) for n, s, score in ranked[:k]]
+
+
+def excerpt(sentence: str, weight: dict[str, float]) -> str:
+    """The sentence, or where it runs past MAX_WORDS the window of that many words holding the most question
+    weight, with '…' where words were cut. Of equal windows the middle one: the matched words centred, so
+    what follows them (the number, the condition) is quoted too."""
+    words = sentence.split()
+    if len(words) <= MAX_WORDS:
+        return sentence
+    gain = [sum(weight.get(t, 0.0) for t in set(lexical_terms(w, bigrams=False))) for w in words]
+    window = [sum(gain[i : i + MAX_WORDS]) for i in range(len(words) - MAX_WORDS + 1)]
+    best = [i for i, w in enumerate(window) if w == max(window)]
+    start = best[len(best) // 2]
+    end = start + MAX_WORDS
+    return " ".join((["…"] if start else []) + words[start:end] + (["…"] if end < len(words) else []))

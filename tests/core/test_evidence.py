@@ -1,0 +1,73 @@
+import pytest
+
+from ragtune.evidence import MAX_WORDS, select, sentences
+from ragtune.prompt import (
+    EVIDENCE_HEADER,
+    Passage,
+    PromptFormatMismatch,
+    build_messages,
+    check_prompt_format,
+    prompt_format_record,
+)
+
+LEAVE = Passage(
+    "Nhân viên chính thức có 14 ngày phép năm. Nhân viên thử việc không có phép năm. "
+    "Phép chưa dùng được chuyển sang năm sau tối đa 5 ngày và phải dùng trước ngày 31/3; quá hạn thì bị hủy.",
+    "Quy định nghỉ phép > Nghỉ phép năm",
+)
+HOURS = Passage("Giờ làm việc từ 8:30 đến 17:30, nghỉ trưa một giờ.\n- Đi muộn quá 4 lần trong tháng: thư nhắc nhở.", "Nội quy > Giờ làm việc")
+
+
+def test_sentences_split_at_stops_and_lines_not_at_semicolons():
+    assert sentences("Một. Hai câu!\n- Ba; vẫn ba\n\nBốn?") == ["Một.", "Hai câu!", "- Ba; vẫn ba", "Bốn?"]
+
+
+def test_the_sentence_holding_the_rare_question_words_ranks_first():
+    best = select("Phép chưa dùng có được chuyển sang năm sau không?", [HOURS, LEAVE], 2)
+    assert best[0].n == 2 and best[0].text.startswith("Phép chưa dùng được chuyển sang năm sau tối đa 5 ngày")
+    # 'phép' and 'năm' are in every leave sentence: the words only the answering sentence holds decide
+    assert best[0].score > best[1].score
+
+
+def test_the_passage_title_counts_for_its_sentences():
+    best = select("Đi muộn nhiều lần thì sao, theo nội quy giờ làm việc?", [LEAVE, HOURS], 1)
+    assert [(e.n, e.text) for e in best] == [(2, "- Đi muộn quá 4 lần trong tháng: thư nhắc nhở.")]
+
+
+def test_nothing_is_quoted_without_a_shared_word_or_without_passages():
+    assert select("Wifi password?", [LEAVE, HOURS], 3) == []
+    assert select("Phép năm?", [], 3) == []
+    assert select("Phép năm?", [LEAVE], 0) == []
+
+
+def test_the_prompt_quotes_the_best_sentences_with_their_passage_numbers_before_the_question():
+    [user] = build_messages("Nhân viên thử việc có phép năm không?", [HOURS, LEAVE])
+    content = user["content"]
+    context, rest = content.split(f"\n\n{EVIDENCE_HEADER}\n")
+    assert context.startswith("Tài liệu:\n[1] Nội quy > Giờ làm việc") and "[2] Quy định nghỉ phép" in context
+    quoted, question = rest.split("\n\n")
+    assert quoted.splitlines()[0] == "[2] Nhân viên thử việc không có phép năm."
+    assert question == "Câu hỏi: Nhân viên thử việc có phép năm không?"
+
+
+def test_a_follow_up_is_matched_together_with_the_previous_user_turn():
+    history = [{"role": "user", "content": "Phép chưa dùng hết thì sao?"}, {"role": "assistant", "content": "Dạ [1]."}]
+    alone = build_messages("Cụ thể?", [HOURS, LEAVE])[-1]["content"]
+    followed = build_messages("Cụ thể?", [HOURS, LEAVE], history)[-1]["content"]
+    assert EVIDENCE_HEADER not in alone  # nothing in the passages matches the follow-up alone
+    assert "[2] Phép chưa dùng được chuyển sang năm sau tối đa 5 ngày" in followed.split(EVIDENCE_HEADER)[1]
+
+
+def test_an_adapter_trained_without_quoted_evidence_is_refused(tiny_tokenizer):
+    old = {k: v for k, v in prompt_format_record(tiny_tokenizer, "SYS").items() if not k.startswith("evidence")}
+    with pytest.raises(PromptFormatMismatch, match="evidence_header"):
+        check_prompt_format(old, tiny_tokenizer, "SYS")
+
+
+def test_a_long_sentence_is_quoted_as_its_best_matching_window():
+    filler = " ".join(["điều khoản chung áp dụng"] * 30)  # 120 words that match nothing
+    long = Passage(f"{filler} người lao động nữ nghỉ thai sản sáu tháng {filler}.", "Bộ luật Lao động > Điều 139")
+    [best] = select("Lao động nữ nghỉ thai sản bao lâu?", [long], 1)
+    words = best.text.split()
+    assert words[0] == "…" and words[-1] == "…" and len(words) == MAX_WORDS + 2
+    assert "nghỉ thai sản sáu tháng" in best.text
