@@ -8,7 +8,8 @@ tokens (what prefill pays for). The peer is the whole retrieved chunks, as serve
 
 Sentences are scored by the IDF weight of the question's syllables they contain (IDF over the indexed
 chunks, the same weights as the coverage score); strategies keep the best `k` sentences over all chunks
-(in document order) or the best `m` of each chunk. Prints one JSON line.
+(in document order) or the best `m` of each chunk. `evidence_quotes`: how often the sentences the prompt
+quotes first (`ragtune/evidence.py`) hold all the facts, the first alone and all of them. Prints one JSON line.
 
     python bench/context_selection.py
 """
@@ -27,8 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from ragtune.config import load_config  # noqa: E402
 from ragtune.evaluation.metrics import facts_correct  # noqa: E402
+from ragtune.evidence import select  # noqa: E402
 from ragtune.finetune.data import read_questions  # noqa: E402
 from ragtune.models import resolve_generator  # noqa: E402
+from ragtune.prompt import EVIDENCE_SENTENCES  # noqa: E402
 from ragtune.rag.lexical import TermWeights, lexical_terms  # noqa: E402
 from ragtune.rag.retrieve import build_retriever  # noqa: E402
 
@@ -66,8 +69,11 @@ def main() -> None:
         return out
 
     totals: dict[str, list[float]] = {}
+    quoted = [0, 0]  # questions whose facts are in the first quote / in all the quotes the prompt gives
     for q in questions:
         hits = retriever.search(q.question, cfg.serve.top_k, min_share=cfg.serve.min_relative_score)
+        evidence = [e.text for e in select(q.question, [h.passage() for h in hits], EVIDENCE_SENTENCES)]
+        quoted = [quoted[0] + facts_correct(" ".join(evidence[:1]), q.facts), quoted[1] + facts_correct(" ".join(evidence), q.facts)]
         for name, texts in strategies(q.question, [h.chunk.text for h in hits]).items():
             context = "\n".join(texts)
             facts, tokens = totals.setdefault(name, [0.0, 0.0])
@@ -75,7 +81,8 @@ def main() -> None:
     n = len(questions)
     peer_facts, peer_tokens = (v / n for v in totals["whole_chunks"])
     out = {"bench": "context_selection", "questions": n, "peer": "whole_chunks",
-           "whole_chunks": {"facts_in_context": round(peer_facts, 3), "context_tokens": round(peer_tokens)}}  # fmt: skip
+           "whole_chunks": {"facts_in_context": round(peer_facts, 3), "context_tokens": round(peer_tokens)},
+           "evidence_quotes": {"facts_in_first": round(quoted[0] / n, 3), f"facts_in_{EVIDENCE_SENTENCES}": round(quoted[1] / n, 3)}}  # fmt: skip
     for name, (facts, tokens) in totals.items():
         if name != "whole_chunks":
             out[name] = {"facts_in_context": round(facts / n, 3), "context_tokens": round(tokens / n),
