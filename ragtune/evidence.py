@@ -77,7 +77,8 @@ def excerpt(sentence: str, weight: dict[str, float]) -> str:
         return sentence
     gain = [sum(weight.get(t, 0.0) for t in set(lexical_terms(w, bigrams=False))) for w in words]
     window = [sum(gain[i : i + MAX_WORDS]) for i in range(len(words) - MAX_WORDS + 1)]
-    best = [i for i, w in enumerate(window) if w == max(window)]
+    top = max(window)
+    best = [i for i, w in enumerate(window) if w == top]
     start = best[len(best) // 2]
     end = start + MAX_WORDS
     return " ".join((["…"] if start else []) + words[start:end] + (["…"] if end < len(words) else []))
