@@ -55,9 +55,8 @@ def select(question: str, passages: Sequence[Passage], k: int) -> list[Evidence]
     for n, passage in enumerate(passages, start=1):
         title = set(lexical_terms(passage.title))
         for sentence in sentences(passage.text):
-            terms = set(lexical_terms(sentence))
-            if len(lexical_terms(sentence, bigrams=False)) >= MIN_WORDS:
-                candidates.append((n, sentence, (terms | title) & asked))
+            if len(lexical_terms(sentence, bigrams=False)) >= MIN_WORDS:  # short pieces skip the bigram pass
+                candidates.append((n, sentence, (set(lexical_terms(sentence)) | title) & asked))
     if not candidates:
         return []
     df = Counter(t for *_, held in candidates for t in held)
