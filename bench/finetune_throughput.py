@@ -3,7 +3,8 @@
 Both train on the same seeded subset of corpora/instructions (steps × batch rows, so each sees the
 same rows once), validate on the same held-out rows at the end, and run in their own process, with the
 same precision: bf16 autocast where the hardware computes bf16 natively (ours: finetune.precision=auto),
-else fp32. TRL runs with gradient checkpointing off and completion-only loss.
+else fp32. TRL runs with gradient checkpointing off and completion-only loss, with the same LoRA (rank, modules, and
+the same top `finetune.lora_layers` share of the layers).
 Prints one JSON line: supervised tokens/s of each, the ratio, peak RSS of each, final validation loss.
 
     python bench/finetune_throughput.py [--steps 8] [--batch 4]   (needs: pip install trl)
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ragtune.config import load_config  # noqa: E402
-from ragtune.finetune.__main__ import training_autocast  # noqa: E402
+from ragtune.finetune.__main__ import top_layers, training_autocast  # noqa: E402
 from ragtune.finetune.data import IGNORE_INDEX, DataReport, read_examples, split, tokenize_all  # noqa: E402
 from ragtune.models import resolve_generator  # noqa: E402
 from ragtune.prompt import render_example  # noqa: E402
@@ -78,7 +79,7 @@ def trl_worker(rows_file: Path, steps: int, batch: int, out_dir: Path) -> dict:
         seed=ft.seed,
     )  # fmt: skip
     lora = LoraConfig(r=ft.lora_r, lora_alpha=ft.lora_alpha, lora_dropout=ft.lora_dropout,
-                      target_modules=ft.target_modules, task_type="CAUSAL_LM")  # fmt: skip
+                      target_modules=ft.target_modules, task_type="CAUSAL_LM", **top_layers(model, ft.lora_layers))  # fmt: skip
     trainer = SFTTrainer(model=model, args=args, train_dataset=as_pairs(train_rows), eval_dataset=as_pairs(val_rows),
                          processing_class=tokenizer, peft_config=lora)  # fmt: skip
     began = time.perf_counter()
@@ -117,7 +118,7 @@ def main() -> None:
                                  cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # fmt: skip
         trl = json.loads(trl_run.stdout.strip().splitlines()[-1])
     out = {
-        "model": cfg.model.generator, "steps": args.steps, "batch": args.batch,
+        "model": cfg.model.generator, "steps": args.steps, "batch": args.batch, "lora_layers": cfg.finetune.lora_layers,
         "ours": {"wall_s": ours["wall_s"], "supervised_tokens_per_s": ours["supervised_tokens_per_s"],
                  "val_loss": ours["val_loss"], "peak_rss_mb": ours["peak_rss_mb"]},
         "trl": trl,

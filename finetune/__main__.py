@@ -145,6 +145,7 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         LoraConfig(
             r=ft.lora_r, lora_alpha=ft.lora_alpha, lora_dropout=ft.lora_dropout, target_modules=ft.target_modules,
             use_dora=ft.use_dora, use_rslora=ft.use_rslora, task_type="CAUSAL_LM",
+            **top_layers(model, ft.lora_layers),
         ),
     )  # fmt: skip
     peft_model.print_trainable_parameters()
@@ -327,6 +328,19 @@ def calibrate_refusal(model, tokenizer, val_rows: list[dict], cfg: Config) -> di
         scores = refusal_scores(model, tokenizer, prompts, ids)
     unanswerable = [row["answer"].strip() in phrases for row in val_rows]
     return {**calibrate(scores, unanswerable, cfg.finetune.max_false_refusal), "token_ids": ids}
+
+
+def top_layers(model, share: float) -> dict:
+    """LoRA arguments that put adapters on the top `share` of the transformer layers only ({} for all of them).
+
+    Nothing below the lowest adapted layer has a trainable weight, so autograd stops there: with the top half
+    adapted, a step runs the backward pass through half the network (the bottom half is forward only).
+    """
+    layers = model.config.get_text_config().num_hidden_layers
+    keep = max(1, math.ceil(share * layers))
+    if keep >= layers:
+        return {}
+    return {"layers_to_transform": list(range(layers - keep, layers)), "layers_pattern": "layers"}
 
 
 def training_autocast(setting: str, device: str) -> torch.dtype | None:

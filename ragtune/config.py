@@ -105,6 +105,10 @@ class FinetuneSection(_Section):
     lora_r: int = Field(8, ge=1, description="LoRA rank")
     lora_alpha: int = Field(16, ge=1, description="LoRA scale numerator (scale = alpha / r)")
     lora_dropout: float = Field(0.0, ge=0, lt=1, description="dropout on the LoRA branch; its random masks cost ~10% of a CPU step")
+    lora_layers: float = Field(
+        1.0, gt=0, le=1,
+        description="share of the layers, from the top, that get LoRA; none below the lowest is backpropagated (0.5: ~28% faster, a little worse)",
+    )  # fmt: skip
     target_modules: list[str] = Field(
         ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
         description="all attention and MLP projections",

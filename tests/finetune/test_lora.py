@@ -25,3 +25,22 @@ def test_head_only_loss_on_padded_batch_equals_full_loss_row_by_row(lm, tiny_tok
         losses += F.cross_entropy(logits[0, :-1], labels[0, 1:], ignore_index=IGNORE_INDEX, reduction="sum").item()
         count += n
     torch.testing.assert_close(fast.detach(), torch.tensor(losses / count), rtol=1e-4, atol=1e-4)
+
+
+def test_lora_on_the_top_layers_only_keeps_the_backward_pass_out_of_the_bottom_ones(tiny_model):
+    from peft import LoraConfig, get_peft_model
+
+    from ragtune.finetune.__main__ import top_layers
+
+    assert top_layers(tiny_model, 1.0) == {}  # every layer: peft's default
+    peft_model = get_peft_model(
+        tiny_model, LoraConfig(r=2, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM", **top_layers(tiny_model, 0.5))
+    )
+    trainable = [n for n, p in peft_model.named_parameters() if p.requires_grad]
+    assert trainable and all(".layers.1." in n for n in trainable)
+    needs_grad = {}
+    for i, layer in enumerate(peft_model.base_model.model.model.layers):
+        layer.register_forward_hook(lambda _m, _i, out, i=i: needs_grad.__setitem__(i, (out[0] if isinstance(out, tuple) else out).requires_grad))
+    peft_model.train()
+    peft_model(input_ids=torch.tensor([[1, 2, 3, 4]])).logits.sum().backward()
+    assert needs_grad == {0: False, 1: True}  # autograd records nothing below the adapted layer
