@@ -15,14 +15,13 @@ as the topic of the whole section, says little about which one answers).
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ragtune.rag.lexical import lexical_terms
+from ragtune.rag.lexical import TermWeights, lexical_terms
 
 if TYPE_CHECKING:
     from ragtune.prompt import Passage
@@ -59,9 +58,8 @@ def select(question: str, passages: Sequence[Passage], k: int) -> list[Evidence]
                 candidates.append((n, sentence, (set(lexical_terms(sentence)) | title) & asked))
     if not candidates:
         return []
-    df = Counter(t for *_, held in candidates for t in held)
-    total = len(candidates)
-    weight = {t: math.log(1 + (total - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    idf = TermWeights(Counter(t for *_, held in candidates for t in held), len(candidates))
+    weight = {t: idf.weight(t) for t in idf.document_frequency}
     scored = [(n, s, round(sum(weight[t] for t in held), 6)) for n, s, held in candidates]
     ranked = sorted((c for c in scored if c[2] > 0), key=lambda c: -c[2])  # stable: retrieval order on ties
     return [Evidence(n, excerpt(s, weight), score) for n, s, score in ranked[:k]]
