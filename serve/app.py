@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from ragtune.config import Config
 from ragtune.rag.retrieve import EmptyQuestion
 from ragtune.rag.store import IndexMismatch, IndexNotFound
-from ragtune.serve.backend import QueueFull
+from ragtune.serve.backend import PromptTooLong, QueueFull
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.pipeline import GenerationTimeout
 from ragtune.serve.remote import RemoteError
@@ -84,6 +84,10 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
     @app.exception_handler(EmptyQuestion)
     async def _empty(request: Request, exc: EmptyQuestion):
         return JSONResponse({"detail": [{"field": "question", "message": str(exc)}]}, 422)
+
+    @app.exception_handler(PromptTooLong)
+    async def _too_long(request: Request, exc: PromptTooLong):
+        return JSONResponse({"detail": [{"field": exc.field, "message": str(exc)}]}, 422)
 
     @app.exception_handler(GenerationTimeout)
     async def _timeout(request: Request, exc: GenerationTimeout):

@@ -18,6 +18,25 @@ class QueueFull(RagtuneError, RuntimeError):
     """More requests are waiting than the server accepts; the client should retry later."""
 
 
+class PromptTooLong(RagtuneError, ValueError):
+    """A prompt that leaves no room for its answer in the model's context (or passes serve.max_prompt_tokens).
+
+    `field` names the part of the request that made it long, for the 422 the client gets."""
+
+    def __init__(self, tokens: int, limit: int, field: str = "prompt"):
+        super().__init__(f"the prompt is {tokens} tokens; at most {limit} fit with the requested answer length")
+        self.tokens, self.limit, self.field = tokens, limit, field
+
+
+# A temperature this small samples the top token anyway, and a smaller one divides the logits into overflow
+# (`probability tensor contains inf/nan`): below it, decoding is greedy.
+MIN_TEMPERATURE = 1e-3
+
+
+def effective_temperature(temperature: float) -> float:
+    return temperature if temperature >= MIN_TEMPERATURE else 0.0
+
+
 @dataclass(frozen=True)
 class BackendStats:
     queue_depth: int  # submitted, not yet generating

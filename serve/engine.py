@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ragtune.finetune.generation import Completion
-from ragtune.serve.backend import BackendStats, QueueFull
+from ragtune.serve.backend import BackendStats, PromptTooLong, QueueFull, effective_temperature
 from ragtune.serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache
 
 log = logging.getLogger("serve.engine")
@@ -39,6 +39,7 @@ class GenRequest:
     """One submitted request, the engine's `Generation`: its stream's events and its cancel flag."""
 
     prompt: str
+    ids: list[int]  # the prompt's tokens, counted when it was submitted
     max_new_tokens: int
     temperature: float
     loop: asyncio.AbstractEventLoop
@@ -160,15 +161,22 @@ class _Batch:
         self.next = [self.next[i] for i in indices]
 
 
+def context_tokens(config) -> int:
+    """Positions the model was trained for (text config of a multimodal model); 8192 where it does not say."""
+    text = getattr(config, "text_config", None) or config
+    return int(getattr(text, "max_position_embeddings", None) or 8192)
+
+
 def _refused(req: GenRequest) -> bool:
     return req.refusal_threshold is not None and req.refusal_score is not None and req.refusal_score >= req.refusal_threshold
 
 
 def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95) -> list[int]:
-    """Greedy for rows at temperature 0, nucleus sampling for the others; one row's setting never affects another."""
+    """Greedy for rows at temperature 0 (or below MIN_TEMPERATURE), nucleus sampling for the others; one row's
+    setting never affects another."""
     tokens = logits.argmax(dim=-1)
     for i, temperature in enumerate(temperatures):
-        if temperature > 0:
+        if effective_temperature(temperature) > 0:
             probs = torch.softmax(logits[i].float() / temperature, dim=-1)
             ordered, order = probs.sort(descending=True)
             outside = ordered.cumsum(0) - ordered > top_p  # keep the smallest set whose mass reaches top_p
@@ -181,8 +189,11 @@ class Engine:
     """The in-process `Backend`: continuous batching on one worker thread (see the module docstring)."""
 
     def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15,
-                 refusal_ids: Sequence[int] = ()):  # fmt: skip
+                 refusal_ids: Sequence[int] = (), max_prompt_tokens: int | None = None):  # fmt: skip
         self.model, self.tokenizer = model, tokenizer
+        # a prompt and its answer fit in the model's positions; `max_prompt_tokens` bounds one prefill further
+        self.context_tokens = context_tokens(model.config)
+        self.max_prompt_tokens = max_prompt_tokens
         self.stop_ids = set(stop_ids)
         self.refusal_ids = list(refusal_ids)  # first tokens of the not-found phrases: their probability is the refusal score
         self.max_batch = max_batch
@@ -210,8 +221,18 @@ class Engine:
     def cancel(self, req: GenRequest) -> None:
         req.cancelled.set()  # the worker retires the row before its next step
 
+    def prompt_limit(self, max_new_tokens: int) -> int:
+        """The most prompt tokens a request answering up to `max_new_tokens` may have."""
+        limit = self.context_tokens - max_new_tokens
+        return min(limit, self.max_prompt_tokens) if self.max_prompt_tokens else limit
+
     def submit(self, prompt: str, max_new_tokens: int, temperature: float, refusal_threshold: float | None = None) -> GenRequest:
-        req = GenRequest(prompt, max_new_tokens, temperature, asyncio.get_running_loop(), self._outbox,
+        """Queue a request, tokenized and checked here: a prompt the batch cannot take (PromptTooLong) fails its
+        caller, never the requests running beside it."""
+        ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        if not ids or len(ids) > self.prompt_limit(max_new_tokens):
+            raise PromptTooLong(len(ids), max(self.prompt_limit(max_new_tokens), 0))
+        req = GenRequest(prompt, ids, max_new_tokens, temperature, asyncio.get_running_loop(), self._outbox,
                          refusal_threshold=refusal_threshold)  # fmt: skip
         try:
             self._queue.put_nowait(req)
@@ -302,7 +323,11 @@ class Engine:
         for event in events:
             by_loop.setdefault(id(event[0].loop), []).append(event)
         for batch in by_loop.values():
-            batch[0][0].loop.call_soon_threadsafe(_deliver, batch)
+            try:
+                batch[0][0].loop.call_soon_threadsafe(_deliver, batch)
+            except RuntimeError:  # that caller's event loop has closed: nobody is left to read its events
+                for req, *_ in batch:
+                    req.cancelled.set()
 
     def _waiting(self) -> list[GenRequest]:
         """Requests to admit now: up to the free slots; when idle, wait for one and a short window for more."""
@@ -377,12 +402,18 @@ class Engine:
         at once; all the groups join the running batch in one merge.
         """
         tok = self.tokenizer
-        ids = [tok(r.prompt, add_special_tokens=False)["input_ids"] for r in reqs]
+        ids = [r.ids for r in reqs]
         shared = self._shared_prefix(ids)
         groups = prefill_groups([len(i) - shared for i in ids], PAD_BUDGET) if self._can_merge else [list(range(len(reqs)))]
         parts, rows, first = [], [], []
         for group in groups:
-            cache, mask, tokens = self._prefill_group([ids[i] for i in group], [reqs[i] for i in group], shared)
+            try:
+                cache, mask, tokens = self._prefill_group([ids[i] for i in group], [reqs[i] for i in group], shared)
+            except Exception as e:  # fails this group's requests; the other groups and the running rows go on
+                log.exception("prefill failed")
+                for i in group:
+                    reqs[i].emit("error", e)
+                continue
             parts.append((cache, mask))
             for i, token in zip(group, tokens, strict=True):
                 rows.append(_Row(reqs[i], len(ids[i])))
@@ -392,6 +423,8 @@ class Engine:
                     rows[-1].push(token, tok, self.stop_ids)
             first += tokens
             self._post()  # this group's first tokens need not wait for the next group's forward
+        if not rows:
+            return
         self._batch.admit(parts, rows, first)
         self._can_merge = self._can_merge and mergeable(self._batch.cache)
         self._retire()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 class Metrics:
     def __init__(self):
@@ -25,8 +27,12 @@ class Metrics:
         self.answers_refused = Counter("ragtune_answers_refused_total", "not-found answers decided by an answerability "
                                        "threshold, by score (coverage | refusal_score)", ["score"], registry=r)  # fmt: skip
         self.answers_blocked = Counter("ragtune_answers_blocked_total", "answers that repeated the system prompt", registry=r)
+        self.history_trimmed = Counter("ragtune_history_turns_trimmed_total",
+                                       "oldest history turns left out of prompts over serve.max_prompt_tokens", registry=r)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One series per known method: a client's made-up method names are counted as OTHER."""
+        method = method if method in METHODS else "OTHER"
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(route).observe(seconds)
 

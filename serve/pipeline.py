@@ -17,7 +17,7 @@ from ragtune.citations import clean_citations
 from ragtune.finetune.generation import Completion
 from ragtune.prompt import build_messages, not_found_for, render_prompt, retrieval_query
 from ragtune.rag.retrieve import Hit, Retriever
-from ragtune.serve.backend import Backend, Generation
+from ragtune.serve.backend import Backend, Generation, PromptTooLong
 from ragtune.serve.guard import LeakGuard
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.schemas import Source
@@ -132,8 +132,12 @@ class AnswerPipeline:
     def __init__(self, retriever: Retriever, backend: Backend, tokenizer, metrics: Metrics, *, system_prompt: str,
                  not_found_phrase: str, min_relative_score: float, min_score: float, timeout_s: float,
                  not_found_phrase_en: str = "", refusal_threshold: float | None = None,
-                 coverage_threshold: float | None = None):  # fmt: skip
+                 coverage_threshold: float | None = None, max_prompt_tokens: int | None = None,
+                 context_tokens: int | None = None):  # fmt: skip
         self.retriever, self.backend, self.tokenizer, self.metrics = retriever, backend, tokenizer, metrics
+        # a prompt longer than this (or than the model's context less the answer) loses its oldest history turns
+        # or is refused (PromptTooLong); None: not counted
+        self.max_prompt_tokens, self.context_tokens = max_prompt_tokens, context_tokens
         self.system_prompt = system_prompt
         self.not_found, self.not_found_en = not_found_phrase, not_found_phrase_en
         # refusal score (ragtune/answerability.py) at or above which the answer is the not-found phrase; None: off
@@ -173,9 +177,36 @@ class AnswerPipeline:
             return Answer(self.not_found_for(question), sources, "not_found", Usage(0, 0), clock.timings(), uncovered=uncovered)
         return None
 
-    def prompt(self, question: str, history: list[dict[str, str]], hits: list[Hit]) -> str:
-        messages = build_messages(question, [h.passage() for h in hits], history, self.system_prompt)
-        return render_prompt(self.tokenizer, messages)
+    def prompt(self, question: str, history: list[dict[str, str]], hits: list[Hit], max_tokens: int = 0) -> str:
+        """The rendered prompt. Over the prompt limit, the oldest history turns are left out until it fits (each
+        counted once, the result counted again); a prompt too long without any history raises PromptTooLong."""
+        passages = [h.passage() for h in hits]
+        prompt = render_prompt(self.tokenizer, build_messages(question, passages, history, self.system_prompt))
+        if self.max_prompt_tokens is None:
+            return prompt
+        limit = self.prompt_limit(max_tokens)
+        tokens = self.count(prompt)
+        turns = [self.count(t["content"]) for t in history]
+        kept = list(history)
+        while tokens > limit:
+            if not kept:
+                raise PromptTooLong(tokens, limit, "question")
+            drop = 1 + (len(kept) > 1 and kept[1]["role"] == "assistant")  # the history never starts with an answer
+            tokens -= sum(turns[:drop])
+            kept, turns = kept[drop:], turns[drop:]
+            if tokens <= limit:  # the estimate says it fits: count what will be sent
+                prompt = render_prompt(self.tokenizer, build_messages(question, passages, kept, self.system_prompt))
+                tokens = self.count(prompt)
+        if len(kept) < len(history):
+            self.metrics.history_trimmed.inc(len(history) - len(kept))
+        return prompt
+
+    def prompt_limit(self, max_tokens: int) -> int:
+        limit = self.max_prompt_tokens or 0
+        return min(limit, self.context_tokens - max_tokens) if self.context_tokens else limit
+
+    def count(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def cite(self, text: str, hits: list[Hit]) -> str:
         """The answer with citation markers that point nowhere removed (and counted)."""
@@ -194,7 +225,7 @@ class AnswerPipeline:
     def submit(self, question: str, history: list[dict[str, str]], hits: list[Hit], options: AnswerOptions) -> Generation:
         """Generation of the answer; the refusal threshold applies where there are passages to answer from."""
         threshold = self.refusal_threshold if hits else None
-        return self.backend.submit(self.prompt(question, history, hits), options.max_tokens, options.temperature,
+        return self.backend.submit(self.prompt(question, history, hits, options.max_tokens), options.max_tokens, options.temperature,
                                    refusal_threshold=threshold)  # fmt: skip
 
     def refused(self, question: str, completion: Completion, sources: list[Source], usage: Usage, clock: _Clock,

@@ -10,7 +10,8 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from ragtune.config import Config
+from ragtune.serve.backend import PromptTooLong, effective_temperature
 from ragtune.serve.pipeline import (
     Answer,
     AnswerOptions,
@@ -57,8 +59,18 @@ def options(cfg: Config, question: str, top_k: int | None, max_tokens: int | Non
         problems.append({"field": "max_tokens", "message": f"at most {limits.max_tokens_limit}"})
     if problems:
         raise HTTPException(422, problems)
-    return AnswerOptions(top_k or limits.top_k, max_tokens or limits.max_new_tokens,
-                         limits.temperature if temperature is None else temperature, doc_prefix, retrieval)  # fmt: skip
+    temperature = effective_temperature(limits.temperature if temperature is None else temperature)
+    return AnswerOptions(top_k or limits.top_k, max_tokens or limits.max_new_tokens, temperature, doc_prefix, retrieval)
+
+
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    """A too-long prompt names this route's field (the chat API has `messages`, not `question`)."""
+    try:
+        yield
+    except PromptTooLong as e:
+        e.field = name
+        raise
 
 
 def openai_finish_reason(reason: str) -> str:
@@ -149,13 +161,15 @@ async def chat(body: ChatRequest, request: Request, svc: ServicesDep):
     opts = options(svc.config, question, body.top_k, body.max_tokens, body.temperature, retrieval=body.retrieval)
     base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()), "model": svc.lm.name}
     if not body.stream:
-        a = await svc.pipeline.answer(question, history, opts, request.is_disconnected)
+        with _field("messages"):
+            a = await svc.pipeline.answer(question, history, opts, request.is_disconnected)
         return {**base, "object": "chat.completion", "sources": [s.model_dump() for s in a.sources], "verified": a.verified,
                 "answerability": a.answerability(),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": a.text},
                              "finish_reason": openai_finish_reason(a.finish_reason)}],
                 "usage": openai_usage(a.usage)}  # fmt: skip
-    events = await svc.pipeline.stream(question, history, opts, request.is_disconnected)
+    with _field("messages"):
+        events = await svc.pipeline.stream(question, history, opts, request.is_disconnected)
     chunk = {**base, "object": "chat.completion.chunk"}
 
     async def sse():

@@ -14,7 +14,7 @@ from ragtune.config import Config
 from ragtune.prompt import stop_strings
 from ragtune.rag.retrieve import Retriever, build_retriever
 from ragtune.serve.backend import Backend
-from ragtune.serve.engine import Engine
+from ragtune.serve.engine import Engine, context_tokens
 from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.pipeline import AnswerPipeline
@@ -37,7 +37,8 @@ class Services:
         cfg = self.config
         if self.engine is None:
             self.engine = Engine(self.lm.model, self.lm.tokenizer, self.lm.stop_ids, cfg.serve.max_batch, cfg.serve.max_queue,
-                                 refusal_ids=refusal_token_ids(self.lm.tokenizer, not_found_phrases(cfg)))  # fmt: skip
+                                 refusal_ids=refusal_token_ids(self.lm.tokenizer, not_found_phrases(cfg)),
+                                 max_prompt_tokens=cfg.serve.max_prompt_tokens)  # fmt: skip
         self.engine.on_batch = metrics.observe_batch
         self.engine.on_finish = metrics.observe_finish
         self.metrics = metrics
@@ -46,7 +47,8 @@ class Services:
             not_found_phrase=cfg.model.not_found_phrase, min_relative_score=cfg.serve.min_relative_score,
             min_score=cfg.serve.min_score, timeout_s=cfg.serve.request_timeout_s,
             not_found_phrase_en=cfg.model.not_found_phrase_en, refusal_threshold=self.threshold("refusal_score"),
-            coverage_threshold=self.threshold("coverage"),
+            coverage_threshold=self.threshold("coverage"), max_prompt_tokens=cfg.serve.max_prompt_tokens,
+            context_tokens=context_tokens(self.lm.model.config) if self.lm.model is not None else None,
         )  # fmt: skip
 
     def threshold(self, score: str) -> float | None:

@@ -206,3 +206,32 @@ def test_every_route_says_whether_the_answer_was_verified(make_client):
     assert last["verified"] is False
     assert "ragtune_unsupported_claims_total 4.0" in client.get("/metrics").text
     assert isinstance(make_client().post("/ask", json=QUESTION).json()["verified"], bool)  # the real engine too
+
+
+def test_a_vanishing_temperature_is_greedy_on_every_route(make_client):
+    client = make_client()
+    greedy = client.post("/ask", json={**QUESTION, "temperature": 0}).json()["answer"]
+    r = client.post("/ask", json={**QUESTION, "temperature": 1e-93})
+    assert r.status_code == 200 and r.json()["answer"] == greedy
+    r = client.post("/v1/completions", json={"prompt": "Nghỉ phép", "max_tokens": 4, "temperature": 1e-93})
+    assert r.status_code == 200
+
+
+def test_prompts_over_the_token_limit_lose_old_history_or_get_422_naming_the_field(make_client):
+    alone = make_client().post("/ask", json=QUESTION).json()["usage"]["prompt_tokens"]
+    limit = alone + 250
+    client = make_client(f"serve.max_prompt_tokens={limit}", "serve.max_question_chars=8000")
+    turn = "Giờ làm việc từ 8 giờ 30 đến 17 giờ 30. " * 8  # ~100 tokens of the tiny tokenizer
+    history = [{"role": r, "content": turn} for r in ("user", "assistant") * 3]
+    r = client.post("/ask", json={**QUESTION, "history": history})
+    assert r.status_code == 200 and alone < r.json()["usage"]["prompt_tokens"] <= limit
+    metrics = client.get("/metrics").text
+    trimmed = next(line for line in metrics.splitlines() if line.startswith("ragtune_history_turns_trimmed_total"))
+    assert float(trimmed.split()[-1]) >= 4  # the oldest turns went, as user/assistant pairs
+    long_question = "Nghỉ phép năm bao nhiêu ngày? " * 100
+    r = client.post("/ask", json={"question": long_question, "max_tokens": 4})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "question" and "at most" in r.text
+    r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": long_question}], "max_tokens": 4})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "messages"
+    r = client.post("/v1/completions", json={"prompt": long_question, "max_tokens": 4})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "prompt"

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from ragtune.serve import engine as engine_module
+from ragtune.serve.backend import PromptTooLong
 from ragtune.serve.engine import Engine, prefill_groups, sample
 
 PROMPTS = ["<bos><start_of_turn>user\nNghỉ phép?<end_of_turn>\n<start_of_turn>model\n",
@@ -264,3 +265,69 @@ def test_the_refusal_threshold_decides_at_prefill_and_the_score_is_the_first_tok
         out = model.generate(start, max_new_tokens=3, min_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id)
     forced = tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True).strip()
     assert kept.text == forced and free.text == solo_greedy(model, tok, PROMPTS[0], 4)
+
+
+def test_a_vanishing_temperature_decodes_greedily_and_fails_no_request_beside_it(tiny_lm):
+    """temperature=1e-93 passes the schema; dividing logits by it overflowed to nan and the sampling error
+    failed every row of the batch, an ordinary request at temperature 0 included."""
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, tiny_lm.stop_ids, max_batch=8, batch_window_ms=200)
+
+    async def both():
+        reqs = [engine.submit(PROMPTS[0], 8, 1e-93), engine.submit(PROMPTS[1], 8, 0.0)]
+        return await asyncio.gather(*(engine.complete(r) for r in reqs))
+
+    try:
+        tiny, plain = asyncio.run(both())
+    finally:
+        engine.close()
+    assert tiny.text == solo_greedy(tiny_lm.model, tiny_lm.tokenizer, PROMPTS[0], 8)
+    assert plain.text == solo_greedy(tiny_lm.model, tiny_lm.tokenizer, PROMPTS[1], 8)
+
+
+def test_a_failed_prefill_fails_only_its_own_request(tiny_lm, monkeypatch):
+    """An error while prefilling one newcomer reaches that request alone; the request prefilled beside it (in a
+    forward of its own) and the rows already decoding answer as if nothing happened."""
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, tiny_lm.stop_ids, max_batch=8, batch_window_ms=200)
+    monkeypatch.setattr(engine_module, "PAD_BUDGET", 0)  # every prompt length gets its own forward
+    real = engine._prefill_group
+    poison = PROMPTS[2] + "x"
+
+    def prefill_group(ids, reqs, shared):
+        if any(r.prompt == poison for r in reqs):
+            raise RuntimeError("this request's prefill broke")
+        return real(ids, reqs, shared)
+
+    monkeypatch.setattr(engine, "_prefill_group", prefill_group)
+
+    async def scenario():
+        running = engine.submit(PROMPTS[0], 12, 0.0)
+        first = anext(engine.stream(running).__aiter__())
+        await first  # decoding has started
+        reqs = [engine.submit(poison, 8, 0.0), engine.submit(PROMPTS[1], 8, 0.0)]
+        results = await asyncio.gather(engine.complete(running), *(engine.complete(r) for r in reqs), return_exceptions=True)
+        return results
+
+    try:
+        running, broken, other = asyncio.run(scenario())
+    finally:
+        engine.close()
+    assert isinstance(broken, RuntimeError) and "prefill broke" in str(broken)
+    assert other.text == solo_greedy(tiny_lm.model, tiny_lm.tokenizer, PROMPTS[1], 8)
+    assert running.completion_tokens >= 1 and not isinstance(running, Exception)
+
+
+def test_a_prompt_without_room_for_its_answer_is_refused_at_submit(tiny_lm):
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, tiny_lm.stop_ids, max_prompt_tokens=64)
+
+    async def submit(prompt, n):
+        return engine.submit(prompt, n, 0.0)
+
+    try:
+        with pytest.raises(PromptTooLong, match="at most 64") as e:
+            asyncio.run(submit(PROMPTS[0].replace("Nghỉ phép?", "Nghỉ phép? " * 40), 8))
+        assert e.value.field == "prompt"
+        with pytest.raises(PromptTooLong):  # the model's own positions: 2048 in the tiny model
+            asyncio.run(submit(PROMPTS[0], engine.context_tokens))
+        assert asyncio.run(submit(PROMPTS[0], 8)).ids  # a prompt that fits is queued with its tokens
+    finally:
+        engine.close()
