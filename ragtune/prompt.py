@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -89,8 +90,52 @@ def build_messages(
 
 
 def render_prompt(tokenizer: Any, messages: list[dict[str, str]]) -> str:
-    """The generation prompt (ends where the assistant's answer starts)."""
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    """The generation prompt (ends where the assistant's answer starts). Every message is text, never markup:
+    a control token written in it (a question, a history turn, a document) is defanged first."""
+    safe = [{**m, "content": defang(m["content"], tokenizer)} for m in messages]
+    return tokenizer.apply_chat_template(safe, tokenize=False, add_generation_prompt=True)
+
+
+# Inserted after the first character of a control token's literal in untrusted text: the tokenizer then reads the
+# characters it shows (`<`, `end`, `_of`, ...) rather than the token, and a reader sees the same text.
+BREAK = "\u200b"
+_CONTROL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def control_tokens(tokenizer: Any) -> dict[str, tuple[frozenset[str], tuple[int, ...]]]:
+    """The tokenizer's special tokens (turn markers, BOS/EOS, reserved ones), grouped by first character: that
+    character -> (the tokens, their lengths longest first). Added tokens that are ordinary text (Gemma's HTML
+    tags, runs of newlines) are not control tokens."""
+    try:
+        return _CONTROL[tokenizer]
+    except (KeyError, TypeError):
+        pass
+    literals = [t.content for t in getattr(tokenizer, "added_tokens_decoder", {}).values() if t.special and t.content.strip()]
+    groups: dict[str, set[str]] = {}
+    for literal in literals:
+        groups.setdefault(literal[0], set()).add(literal)
+    table = {c: (frozenset(g), tuple(sorted({len(t) for t in g}, reverse=True))) for c, g in groups.items()}
+    try:
+        _CONTROL[tokenizer] = table
+    except TypeError:  # not weak-referenceable: computed again next time
+        pass
+    return table
+
+
+def defang(text: str, tokenizer: Any) -> str:
+    """`text` with each control token written in it broken by BREAK, so it tokenizes as plain text: untrusted text
+    can never close its turn or open a system, user or model turn."""
+    table = control_tokens(tokenizer)
+    if not table or not any(c in text for c in table):
+        return text
+    out, start = [], 0
+    for i, c in enumerate(text):
+        if c in table:
+            literals, lengths = table[c]
+            if any(text[i : i + n] in literals for n in lengths):
+                out += [text[start : i + 1], BREAK]
+                start = i + 1
+    return "".join(out) + text[start:]
 
 
 def render_example(tokenizer: Any, messages: list[dict[str, str]], answer: str) -> tuple[str, str]:
@@ -100,9 +145,8 @@ def render_example(tokenizer: Any, messages: list[dict[str, str]], answer: str) 
     model learns to stop; anything the template adds after that marker (a newline) is dropped.
     """
     prompt = render_prompt(tokenizer, messages)
-    full = tokenizer.apply_chat_template(
-        messages + [{"role": "assistant", "content": nfc(answer.strip())}], tokenize=False
-    )
+    conversation = messages + [{"role": "assistant", "content": nfc(answer.strip())}]
+    full = tokenizer.apply_chat_template([{**m, "content": defang(m["content"], tokenizer)} for m in conversation], tokenize=False)
     if not full.startswith(prompt):
         raise PromptFormatMismatch(
             "the chat template does not render the generation prompt as a prefix of the whole conversation, so the "
