@@ -10,6 +10,7 @@ in this order, by environment variables `RAGTUNE_<SECTION>_<KEY>` (for Docker; e
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -159,6 +160,7 @@ class ServeSection(_Section):
     max_new_tokens: int = Field(256, ge=1, le=4096, description="default answer length cap")
     temperature: float = Field(0.0, ge=0, le=2, description="0 = greedy, reproducible answers")
     api_keys: list[str] = Field([], description="Bearer keys; empty = no auth (loopback use only)", json_schema_extra=SECRET)
+    allow_unauthenticated: bool = Field(False, description="serve without api_keys on a non-loopback host (only behind a proxy that authenticates)")
     cors_origins: list[str] = Field([], description="browser origins allowed to call the API; closed by default")
     max_batch: int = Field(8, ge=1, le=64, description="concurrent requests decoded together")
     max_queue: int = Field(32, ge=1, description="waiting requests beyond this get 503 + Retry-After")
@@ -179,6 +181,21 @@ class ServeSection(_Section):
     generator_url: str = Field("", description="OpenAI-compatible base URL (…/v1) that generates instead of the local model")
     generator_model: str = Field("", description="model name at the remote generator (e.g. the vLLM LoRA module)")
     generator_api_key: str = Field("", description="Bearer key for the remote generator, if it wants one", json_schema_extra=SECRET)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys(cls, keys: list[str]) -> list[str]:
+        # an unset variable (`[$KEY]`) gives an empty key, which `Bearer ` with nothing after it would match
+        for i, key in enumerate(keys):
+            if not key.strip() or key != key.strip():
+                raise ValueError(f"key {i + 1} is empty or has spaces around it (an unset variable?)")
+        return keys
+
+    def check_exposure(self) -> None:
+        """No open server on a network address: a non-loopback host needs keys or an explicit opt-out."""
+        if not self.api_keys and not self.allow_unauthenticated and not is_loopback(self.host):
+            raise ConfigError(f"serve.host is {self.host}, reachable from other machines, and serve.api_keys is empty: set keys "
+                              "(RAGTUNE_SERVE_API_KEYS='[key]'), or serve.allow_unauthenticated: true where a proxy in front authenticates")
 
     @field_validator("coverage_threshold", "refusal_threshold", mode="before")
     @classmethod
@@ -249,6 +266,20 @@ def env_overrides(env: Mapping[str, str]) -> list[tuple[str, Any]]:
     return out
 
 
+def _secret(loc: tuple) -> bool:
+    """Whether the key at `loc` (section, key, ...) holds a secret, whose value no message may show."""
+    section = SECTIONS.get(str(loc[0])) if loc else None
+    field = section.model_fields.get(str(loc[1])) if section is not None and len(loc) > 1 else None
+    return bool(field and (field.json_schema_extra or {}).get("secret"))
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _format_validation_error(err: ValidationError, origin: str, origins: dict[str, str]) -> str:
     """One line per problem, each naming the key and where its value came from (file, variable, override)."""
     lines = []
@@ -262,7 +293,8 @@ def _format_validation_error(err: ValidationError, origin: str, origins: dict[st
         elif e["type"] == "value_error":  # our validators' own words, which name the value; not "Value error, ..."
             lines.append(f"{source}: {loc}: {e.get('ctx', {}).get('error', e['msg'])}")
         else:
-            got = f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
+            shown = "input" in e and not isinstance(e["input"], dict) and not _secret(e["loc"])
+            got = f" (got {e['input']!r})" if shown else ""
             lines.append(f"{source}: {loc}: {e['msg']}{got}")
     return "\n".join(lines)
 

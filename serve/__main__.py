@@ -19,6 +19,7 @@ from ragtune.serve.services import load_services
 
 
 def run(cfg: Config) -> int:
+    cfg.serve.check_exposure()  # an open server on a network address is a config error, before anything loads
     store.current_dir(cfg.index.output_dir)  # IndexNotFound now, not after the model has loaded
     services = load_services(cfg)
     uvicorn.run(create_app(cfg, services), host=cfg.serve.host, port=cfg.serve.port, log_level="info")

@@ -1,24 +1,23 @@
 """The FastAPI app: services load in `lifespan`, the routes (`serve/routes.py`) reach them through `Depends`,
-and domain errors (rag, engine, pipeline) become HTTP status codes only here."""
+every request passes the gate first (`serve/gate.py`: key, body size, logging, 500s), and domain errors
+(rag, engine, pipeline) become HTTP status codes only here."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import time
-import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from ragtune.config import Config
 from ragtune.rag.retrieve import EmptyQuestion
 from ragtune.rag.store import IndexMismatch, IndexNotFound
 from ragtune.serve.backend import PromptTooLong, QueueFull
+from ragtune.serve.gate import Gate
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.pipeline import GenerationTimeout
 from ragtune.serve.remote import RemoteError
@@ -43,30 +42,10 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
             watcher.cancel()
         svc.engine.close()
 
-    app = FastAPI(title="ragtune", lifespan=lifespan)
+    # with keys set, the interactive docs go (a browser cannot send the key); /openapi.json needs the key
+    docs = {} if not cfg.serve.api_keys else {"docs_url": None, "redoc_url": None}
+    app = FastAPI(title="ragtune", lifespan=lifespan, **docs)
     app.state.metrics = metrics
-    if cfg.serve.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=cfg.serve.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
-
-    @app.middleware("http")
-    async def request_context(request: Request, call_next):
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        request.state.request_id = request_id
-        started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > cfg.serve.max_body_bytes:
-            response: Response = JSONResponse({"detail": f"request body over {cfg.serve.max_body_bytes} bytes"}, 413)
-        else:
-            response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        route = request.scope.get("route")
-        path = route.path if route else "unmatched"
-        elapsed = time.perf_counter() - started
-        metrics.observe_request(request.method, path, response.status_code, elapsed)
-        log.info(json.dumps({"request_id": request_id, "method": request.method, "path": path,
-                             "status": response.status_code, "ms": round(elapsed * 1000, 1)}))  # fmt: skip
-        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -101,12 +80,13 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
     async def _remote(request: Request, exc: RemoteError):
         return JSONResponse({"detail": "the remote generator failed; see the server log"}, 502)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
-        log.exception("unhandled error (request %s)", getattr(request.state, "request_id", "-"))
-        return JSONResponse({"detail": "internal error", "request_id": getattr(request.state, "request_id", "")}, 500)
-
     app.include_router(router)
+    # outermost after CORS (added later, so a preflight is answered without a key): key, body size, logging
+    routes = [r for r in app.router.routes if hasattr(r, "path")] + router.routes  # the docs' and ours (no prefix)
+    app.add_middleware(Gate, routes=routes, keys=cfg.serve.api_keys, max_body_bytes=cfg.serve.max_body_bytes, metrics=metrics)
+    if cfg.serve.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=cfg.serve.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
     return app
 
 

@@ -1,13 +1,12 @@
 """What the routes depend on: the loaded model, the retriever, the generation backend and the answer
-pipeline over them (built once in the app's lifespan, reached through `Depends`), and the API key check."""
+pipeline over them (built once in the app's lifespan, reached through `Depends`)."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import dataclass
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from ragtune.answerability import refusal_token_ids
 from ragtune.config import Config
@@ -83,14 +82,3 @@ def load_services(cfg: Config) -> Services:
 
 def get_services(request: Request) -> Services:
     return request.app.state.services
-
-
-def require_key(request: Request) -> None:
-    keys = request.app.state.services.config.serve.api_keys
-    if not keys:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    ok = scheme.lower() == "bearer" and any(hmac.compare_digest(token.encode(), k.encode()) for k in keys)
-    if not ok:
-        raise HTTPException(401, "missing or invalid API key (Authorization: Bearer <key>)", headers={"WWW-Authenticate": "Bearer"})

@@ -104,3 +104,23 @@ def test_reading_the_config_does_not_import_torch():
     code = "import sys, ragtune.config; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_an_empty_api_key_is_rejected_and_no_message_shows_a_secret():
+    with pytest.raises(ConfigError, match="key 2 is empty"):
+        load_config(None, ["serve.api_keys=[good-key, '']"], env={})
+    with pytest.raises(ConfigError) as e:
+        load_config(None, ["serve.api_keys=hunter2-secret"], env={})  # a string, not a list
+    assert "serve.api_keys" in str(e.value) and "hunter2" not in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        load_config(None, [], env={"RAGTUNE_SERVE_GENERATOR_API_KEY": "[hunter2-secret]"})
+    assert "generator_api_key" in str(e.value) and "hunter2" not in str(e.value)
+
+
+def test_a_network_bind_without_keys_is_refused_unless_opted_out():
+    for host in ("0.0.0.0", "10.1.2.3", "'::'"):
+        with pytest.raises(ConfigError, match="api_keys is empty"):
+            load_config(None, [f"serve.host={host}"], env={}).serve.check_exposure()
+    for overrides in (["serve.host=127.0.0.1"], ["serve.host=localhost"], ["serve.host='::1'"],
+                      ["serve.host=0.0.0.0", "serve.api_keys=[k]"], ["serve.host=0.0.0.0", "serve.allow_unauthenticated=true"]):  # fmt: skip
+        load_config(None, overrides, env={}).serve.check_exposure()

@@ -37,14 +37,57 @@ def test_ask_stream_sends_sources_then_deltas_then_done(make_client):
     assert deltas.strip() == events[-1]["answer"].strip() or "[" in deltas
 
 
-def test_api_keys_guard_every_route_but_health(make_client):
+def test_api_keys_guard_every_route_but_health_and_the_page(make_client):
     client = make_client("serve.api_keys=[s3cret]")
     assert client.get("/health").status_code == 200
+    assert "<textarea" in client.get("/").text  # static HTML; the key is typed into it for its own calls
     assert client.post("/ask", json=QUESTION).status_code == 401
     assert client.post("/ask", json=QUESTION, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.post("/ask", json=QUESTION, headers={"Authorization": "Bearer "}).status_code == 401
     assert client.get("/v1/models").status_code == 401 and client.get("/metrics").status_code == 401
-    ok = client.post("/ask", json=QUESTION, headers={"Authorization": "Bearer s3cret"})
-    assert ok.status_code == 200
+    assert client.get("/openapi.json").status_code == 401
+    key = {"Authorization": "Bearer s3cret"}
+    assert client.get("/docs", headers=key).status_code == 404 and client.get("/redoc", headers=key).status_code == 404
+    assert client.get("/openapi.json", headers=key).json()["info"]["title"] == "ragtune"
+    assert client.post("/ask", json=QUESTION, headers=key).status_code == 200
+    assert make_client().get("/docs").status_code == 200  # without keys (loopback) the docs stay
+
+
+def test_made_up_methods_add_no_metric_series_and_500s_are_counted(make_client):
+    client = make_client()
+    for method in ("FOO", "BAR", "BAZ", "X1", "X2", "X3"):
+        client.request(method, "/ask")
+    text = client.get("/metrics").text
+    assert "FOO" not in text, [line for line in text.splitlines() if "FOO" in line]
+    assert 'ragtune_requests_total{method="OTHER",route="/ask",status="405"} 6.0' in text, [line for line in text.splitlines() if "OTHER" in line]
+    broken = make_client(engine=_BrokenEngine())
+    r = broken.post("/ask", json=QUESTION, headers={"X-Request-ID": "req-500"})
+    assert r.status_code == 500 and r.json() == {"detail": "internal error", "request_id": "req-500"}
+    assert r.headers["x-request-id"] == "req-500" and "Traceback" not in r.text
+    assert 'ragtune_requests_total{method="POST",route="/ask",status="500"} 1.0' in broken.get("/metrics").text
+
+
+class _BrokenEngine:
+    """An engine with a bug: submit raises something no handler knows (routing code under test, not the model)."""
+
+    on_batch = on_finish = None
+
+    def stats(self):
+        return BackendStats(0, 0)
+
+    async def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+    def submit(self, *args, **kwargs):
+        raise KeyError("a bug")
+
+    def _never(self, gen):
+        raise AssertionError("nothing was submitted")
+
+    stream = complete = cancel = _never
+
+    def close(self):
+        pass
 
 
 def test_limits_name_the_field_and_leak_nothing(make_client):

@@ -82,3 +82,22 @@ def test_hot_reload_under_concurrent_requests_with_zero_failures(server):
     r = httpx.post(f"{base}/ask", json={"question": "Bãi đỗ xe ở tầng hầm nào?", "max_tokens": 2}, headers=auth())
     assert any(s["doc_id"] == "company/bai-do-xe.md" for s in r.json()["sources"])
     assert json.dumps(r.json())  # body is JSON
+
+
+def test_a_chunked_body_is_counted_as_it_arrives_and_the_key_checked_before_it(server):
+    """No Content-Length: the limit (65536 bytes) counts the chunks; without a key nothing of the body is read."""
+    base = server["base"]
+
+    def chunks():
+        yield b'{"question": "'
+        for _ in range(1024):
+            yield b"a" * 1024
+        yield b'"}'
+
+    headers = {"content-type": "application/json"}
+    r = httpx.post(f"{base}/ask", content=chunks(), headers={**headers, **auth()}, timeout=60)
+    assert r.status_code == 413 and "65536" in r.text
+    assert httpx.post(f"{base}/ask", content=chunks(), headers=headers, timeout=60).status_code == 401
+    ok = httpx.post(f"{base}/ask", content=iter([b'{"question": "Ngh', 'ỉ phép?", "max_tokens": 3}'.encode()]),
+                    headers={**headers, **auth()}, timeout=60)  # fmt: skip
+    assert ok.status_code == 200 and ok.json()["usage"]["completion_tokens"] >= 1
