@@ -22,6 +22,7 @@ from ragtune.serve.metrics import Metrics
 from ragtune.serve.pipeline import GenerationTimeout
 from ragtune.serve.remote import RemoteError
 from ragtune.serve.routes import router
+from ragtune.serve.schemas import invalid
 from ragtune.serve.services import Services, load_services
 
 log = logging.getLogger("serve")
@@ -49,8 +50,7 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        fields = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in exc.errors()]
-        return JSONResponse({"detail": fields}, 422)
+        return JSONResponse({"detail": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]}, 422)
 
     @app.exception_handler(IndexNotFound)
     async def _no_index(request: Request, exc: IndexNotFound):
@@ -62,11 +62,11 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
 
     @app.exception_handler(EmptyQuestion)
     async def _empty(request: Request, exc: EmptyQuestion):
-        return JSONResponse({"detail": [{"field": "question", "message": str(exc)}]}, 422)
+        return JSONResponse({"detail": [invalid("question", str(exc))]}, 422)
 
     @app.exception_handler(PromptTooLong)
     async def _too_long(request: Request, exc: PromptTooLong):
-        return JSONResponse({"detail": [{"field": exc.field, "message": str(exc)}]}, 422)
+        return JSONResponse({"detail": [invalid(exc.field, str(exc))]}, 422)
 
     @app.exception_handler(GenerationTimeout)
     async def _timeout(request: Request, exc: GenerationTimeout):

@@ -30,7 +30,7 @@ from ragtune.serve.pipeline import (
     deltas,
     run_to_end,
 )
-from ragtune.serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest
+from ragtune.serve.schemas import AskRequest, AskResponse, ChatRequest, CompletionRequest, invalid
 from ragtune.serve.services import Services, get_services
 
 STATIC = Path(__file__).parent / "static"
@@ -51,11 +51,11 @@ def options(cfg: Config, question: str, top_k: int | None, max_tokens: int | Non
     """A request's options with the configured defaults, after checking the configured limits (422 naming the field)."""
     limits, problems = cfg.serve, []
     if len(question) > limits.max_question_chars:
-        problems.append({"field": "question", "message": f"at most {limits.max_question_chars} characters"})
+        problems.append(invalid("question", f"at most {limits.max_question_chars} characters"))
     if top_k is not None and top_k > limits.max_top_k:
-        problems.append({"field": "top_k", "message": f"at most {limits.max_top_k}"})
+        problems.append(invalid("top_k", f"at most {limits.max_top_k}"))
     if max_tokens is not None and max_tokens > limits.max_tokens_limit:
-        problems.append({"field": "max_tokens", "message": f"at most {limits.max_tokens_limit}"})
+        problems.append(invalid("max_tokens", f"at most {limits.max_tokens_limit}"))
     if problems:
         raise HTTPException(422, problems)
     temperature = effective_temperature(limits.temperature if temperature is None else temperature)
@@ -155,7 +155,7 @@ async def models(svc: ServicesDep):
 async def chat(body: ChatRequest, request: Request, svc: ServicesDep):
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
-        raise HTTPException(422, [{"field": "messages", "message": "the last message must be the user's"}])
+        raise HTTPException(422, [invalid("messages", "the last message must be the user's")])
     question, history = turns[-1].content, [m.model_dump() for m in turns[:-1]]
     opts = options(svc.config, question, body.top_k, body.max_tokens, body.temperature, retrieval=body.retrieval)
     base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()), "model": svc.lm.name}

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
+
+
+def invalid(field: str, message: str, kind: str = "value_error") -> dict[str, Any]:
+    """One entry of a 422's `detail`, in the shape the OpenAPI document declares (FastAPI's ValidationError):
+    `loc` names the body field, `msg` says what is wrong. The offending input is never echoed."""
+    return {"loc": ["body", *field.split(".")], "msg": message, "type": kind}
 
 
 class Turn(BaseModel):
