@@ -32,6 +32,7 @@ class Hit:
     chunk: Chunk
     score: float  # what the ranking used (fused, cosine or BM25, by mode)
     similarity: float | None = None  # raw dense cosine, when the mode computed it: an absolute signal
+    version: str = ""  # the index version the hit was found in (a reload may publish another meanwhile)
 
     def passage(self) -> Passage:
         """The context block this hit becomes in a prompt: served, evaluated and trained alike (finetune/grounding.py)."""
@@ -213,7 +214,7 @@ class Retriever:
         else:
             ranked = top(fused, top_k)
         ranked = near_best(ranked, min_share)
-        return [Hit(v.chunks[v.position[i]], score, dense.get(i)) for i, score in ranked]
+        return [Hit(v.chunks[v.position[i]], score, dense.get(i), v.name) for i, score in ranked]
 
 
 def build_retriever(cfg, embedder=None) -> Retriever:

@@ -70,6 +70,7 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
 
     @app.exception_handler(GenerationTimeout)
     async def _timeout(request: Request, exc: GenerationTimeout):
+        metrics.generation_timeouts.inc()
         return JSONResponse({"detail": str(exc)}, 504)
 
     @app.exception_handler(QueueFull)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ragtune.citations import clean_citations
 from ragtune.finetune.generation import Completion
@@ -55,7 +55,7 @@ class Answer:
     text: str
     sources: list[Source]
     # stop | length | cancelled | not_found (score gate or refusal threshold: nothing decoded; or nothing verified)
-    # | content_filter (guard blocked it)
+    # | content_filter (guard blocked it) | timeout (a stream cut off at serve.request_timeout_s)
     finish_reason: str
     usage: Usage
     timings_ms: dict[str, float] = field(default_factory=dict)  # retrieve, generate, total
@@ -63,6 +63,7 @@ class Answer:
     unsupported: int = 0  # sentences replaced by a quote of their source or dropped (serve/verify.py)
     refusal_score: float | None = None  # P(the answer starts with the not-found phrase), where the backend measures it
     uncovered: float | None = None  # share of the question's term weight no passage holds (ragtune/answerability.py)
+    index_version: str = ""  # the index version the sources came from
 
     def answerability(self) -> dict[str, float | None]:
         return {"uncovered": self.uncovered, "refusal_score": self.refusal_score}
@@ -71,6 +72,7 @@ class Answer:
 @dataclass(frozen=True)
 class SourcesEvent:
     sources: list[Source]
+    index_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,25 @@ async def run_to_end(backend: Backend, gen: Generation, timeout_s: float, discon
             watcher.cancel()
 
 
-async def deltas(backend: Backend, gen: Generation, disconnected: Disconnected | None = None) -> AsyncIterator[str]:
-    """Text deltas of `gen`; a client that leaves (or a consumer that stops early) cancels its generation."""
+async def deltas(backend: Backend, gen: Generation, disconnected: Disconnected | None = None,
+                 timeout_s: float | None = None) -> AsyncIterator[str]:  # fmt: skip
+    """Text deltas of `gen`; a client that leaves (or a consumer that stops early) cancels its generation. Past
+    `timeout_s` the generation is cancelled, its result collected and GenerationTimeout raised: a stream has
+    sent its status already, so the caller ends it with a final event that says so."""
+    stream = backend.stream(gen).__aiter__()
+    deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
     try:
-        async for delta in backend.stream(gen):
+        while True:
+            try:
+                left = None if deadline is None else max(deadline - asyncio.get_running_loop().time(), 0)
+                delta = await asyncio.wait_for(anext(stream), left)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                backend.cancel(gen)
+                async for _ in backend.stream(gen):  # the backend retires the row and reports usage
+                    pass
+                raise GenerationTimeout(f"generation took longer than {timeout_s} s") from None
             if disconnected and await disconnected():
                 backend.cancel(gen)
                 return
@@ -253,6 +270,11 @@ class AnswerPipeline:
         clock = _Clock()
         hits = await self.retrieve(question, history, options)
         clock.retrieved()
+        version = self.version_of(hits)
+        return replace(await self._answer(question, history, options, disconnected, hits, clock), index_version=version)
+
+    async def _answer(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
+                      disconnected: Disconnected | None, hits: list[Hit], clock: _Clock) -> Answer:  # fmt: skip
         sources = sources_of(hits)
         uncovered = self.uncovered(question, history, hits)
         if (early := self.early(question, hits, options, uncovered, sources, clock)) is not None:
@@ -270,6 +292,10 @@ class AnswerPipeline:
         text = "".join(self.cite(s, hits) for s in verifier.check(completion.text))
         return self.verified(question, text, completion, verifier, sources, usage, clock, uncovered)
 
+    def version_of(self, hits: list[Hit]) -> str:
+        """The index version the answer's sources come from (a reload may have published another since)."""
+        return hits[0].version if hits else self.retriever.version
+
     async def stream(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> AsyncIterator[Event]:  # fmt: skip
         """Sources, deltas, then the final answer; a stream is guarded as it goes (stopped at the first leak).
@@ -280,41 +306,54 @@ class AnswerPipeline:
         clock = _Clock()
         hits = await self.retrieve(question, history, options)
         clock.retrieved()
-        sources = sources_of(hits)
+        sources, version = sources_of(hits), self.version_of(hits)
         uncovered = self.uncovered(question, history, hits)
         if (early := self.early(question, hits, options, uncovered, sources, clock)) is not None:
-            return _single(sources, early)
+            return _single(sources, replace(early, index_version=version))
         gen = self.submit(question, history, hits, options)
-        return self._generated(gen, question, hits, sources, clock, disconnected, uncovered)
+        return self._generated(gen, question, hits, sources, version, clock, disconnected, uncovered)
 
-    async def _generated(self, gen: Generation, question: str, hits: list[Hit], sources: list[Source], clock: _Clock,
-                         disconnected: Disconnected | None, uncovered: float | None) -> AsyncIterator[Event]:  # fmt: skip
-        yield SourcesEvent(sources)
+    async def _generated(self, gen: Generation, question: str, hits: list[Hit], sources: list[Source], version: str,
+                         clock: _Clock, disconnected: Disconnected | None, uncovered: float | None) -> AsyncIterator[Event]:  # fmt: skip
+        def done(answer: Answer) -> DoneEvent:
+            return DoneEvent(replace(answer, index_version=version))
+
+        yield SourcesEvent(sources, version)
         watch, blocked = self.guard.watch(), False
         verifier, streamed = self.verifier(question, hits), False
-        async for delta in deltas(self.backend, gen, disconnected):
-            if watch.feed(delta):
-                blocked = True
-                self.backend.cancel(gen)
-                async for _ in self.backend.stream(gen):  # let the backend retire the row and report usage
-                    pass
-                break
-            for piece in verifier.feed(delta):  # words before a number at once, a number once its sentence checks
-                streamed = True
-                yield DeltaEvent(clean_citations(piece, len(hits))[0])
+        timed_out = False
+        try:
+            async for delta in deltas(self.backend, gen, disconnected, self.timeout_s):
+                if watch.feed(delta):
+                    blocked = True
+                    self.backend.cancel(gen)
+                    async for _ in self.backend.stream(gen):  # let the backend retire the row and report usage
+                        pass
+                    break
+                for piece in verifier.feed(delta):  # words before a number at once, a number once its sentence checks
+                    streamed = True
+                    yield DeltaEvent(clean_citations(piece, len(hits))[0])
+        except GenerationTimeout:
+            timed_out = True
         result = gen.result
         if result is None:  # the client left
             return
         self.metrics.tokens_generated.inc(result.completion_tokens)
         usage = Usage(result.prompt_tokens, result.completion_tokens)
+        if timed_out:  # what was sent stays; the final event says the answer was cut off
+            self.metrics.generation_timeouts.inc()
+            text = "".join(self.cite(s, hits) for s in verifier.kept)  # the verified part; a held-back sentence goes
+            yield done(Answer(text.strip(), sources, "timeout", usage, clock.timings(), verifier.verified, verifier.unsupported,
+                              result.refusal_score, uncovered))  # fmt: skip
+            return
         if result.finish_reason == "refused":
             answer = self.refused(question, result, sources, usage, clock, uncovered)
             yield DeltaEvent(answer.text)
-            yield DoneEvent(answer)
+            yield done(answer)
             return
         if blocked:
-            yield DoneEvent(Answer(self.blocked(), sources, "content_filter", usage, clock.timings(),
-                                   refusal_score=result.refusal_score, uncovered=uncovered))
+            yield done(Answer(self.blocked(), sources, "content_filter", usage, clock.timings(),
+                              refusal_score=result.refusal_score, uncovered=uncovered))
             return
         for piece in verifier.finish():
             streamed = True
@@ -323,12 +362,12 @@ class AnswerPipeline:
                                clock, uncovered)  # fmt: skip
         if answer.finish_reason == "not_found":  # nothing passed: the not-found phrase is what the client sees
             yield DeltaEvent(("\n" if streamed else "") + answer.text)
-        yield DoneEvent(answer)
+        yield done(answer)
 
 
 async def _single(sources: list[Source], answer: Answer) -> AsyncIterator[Event]:
     """The events of an answer that needed no generation."""
-    yield SourcesEvent(sources)
+    yield SourcesEvent(sources, answer.index_version)
     yield DeltaEvent(answer.text)
     yield DoneEvent(answer)
 

@@ -25,6 +25,7 @@ from ragtune.serve.pipeline import (
     AnswerOptions,
     DeltaEvent,
     DoneEvent,
+    GenerationTimeout,
     SourcesEvent,
     Usage,
     deltas,
@@ -73,8 +74,8 @@ def _field(name: str) -> Iterator[None]:
 
 
 def openai_finish_reason(reason: str) -> str:
-    """OpenAI's vocabulary: our 'not_found' and 'cancelled' answers ended normally."""
-    return reason if reason in ("length", "content_filter") else "stop"
+    """OpenAI's vocabulary: our 'not_found' and 'cancelled' answers ended normally; one cut off by the timeout did not."""
+    return "length" if reason == "timeout" else reason if reason in ("length", "content_filter") else "stop"
 
 
 def openai_usage(usage: Usage) -> dict[str, int]:
@@ -117,10 +118,10 @@ async def chat_page():
 async def ask(body: AskRequest, request: Request, svc: ServicesDep):
     opts = options(svc.config, body.question, body.top_k, body.max_tokens, body.temperature, body.filters.get("doc_prefix", ""))
     history = [t.model_dump() for t in body.history]
-    meta = {"model": svc.lm.name, "adapter": svc.lm.adapter, "index_version": svc.retriever.version}
+    meta = {"model": svc.lm.name, "adapter": svc.lm.adapter}
     if not body.stream:
         answer = await svc.pipeline.answer(body.question, history, opts, request.is_disconnected)
-        return AskResponse(answer=answer.text, sources=answer.sources, **meta, usage=_ask_usage(answer),
+        return AskResponse(answer=answer.text, sources=answer.sources, **meta, index_version=answer.index_version, usage=_ask_usage(answer),
                            timings_ms=answer.timings_ms, verified=answer.verified,
                            answerability=answer.answerability())  # fmt: skip
     events = await svc.pipeline.stream(body.question, history, opts, request.is_disconnected)
@@ -128,7 +129,8 @@ async def ask(body: AskRequest, request: Request, svc: ServicesDep):
     async def sse():
         async for event in events:
             if isinstance(event, SourcesEvent):
-                yield _sse({"type": "sources", "sources": [s.model_dump() for s in event.sources], **meta})
+                yield _sse({"type": "sources", "sources": [s.model_dump() for s in event.sources], **meta,
+                            "index_version": event.index_version})  # fmt: skip
             elif isinstance(event, DeltaEvent):
                 yield _sse({"type": "delta", "text": event.text})
             else:
@@ -202,10 +204,16 @@ async def completions(body: CompletionRequest, request: Request, svc: ServicesDe
                 "usage": openai_usage(usage)}  # fmt: skip
 
     async def sse():
-        async for delta in deltas(svc.engine, gen, request.is_disconnected):
-            yield _sse({**base, "choices": [{"index": 0, "text": delta, "finish_reason": None}]})
+        timed_out = False
+        try:
+            async for delta in deltas(svc.engine, gen, request.is_disconnected, svc.config.serve.request_timeout_s):
+                yield _sse({**base, "choices": [{"index": 0, "text": delta, "finish_reason": None}]})
+        except GenerationTimeout:
+            timed_out = True
+            svc.metrics.generation_timeouts.inc()
         if (r := gen.result) is not None:
-            reason, usage = openai_finish_reason(r.finish_reason), Usage(r.prompt_tokens, r.completion_tokens)
+            reason = openai_finish_reason("timeout" if timed_out else r.finish_reason)
+            usage = Usage(r.prompt_tokens, r.completion_tokens)
             yield _sse({**base, "choices": [{"index": 0, "text": "", "finish_reason": reason}], "usage": openai_usage(usage)})
             yield "data: [DONE]\n\n"
 

@@ -187,6 +187,23 @@ def test_a_generation_past_the_timeout_is_cancelled(make_pipeline):
     assert len(backend.cancelled) == 1
 
 
+def test_a_stream_past_the_timeout_is_cancelled_and_its_final_event_says_so(make_pipeline):
+    backend = ScriptedBackend("không bao giờ xong", hang=True)
+    pipeline, metrics = make_pipeline(backend, timeout_s=0.2)
+
+    async def collect():  # bounded here: before the fix the stream waited for ever
+        return await asyncio.wait_for(_collect(pipeline, QUESTION, [], OPTIONS), 10)
+
+    events = asyncio.run(collect())
+    assert isinstance(events[0], SourcesEvent) and isinstance(events[-1], DoneEvent)
+    assert events[-1].answer.finish_reason == "timeout" and len(backend.cancelled) == 1
+    assert _counter(metrics, "ragtune_generation_timeouts_total") == 1
+
+
+async def _collect(pipeline, *args, **kwargs):
+    return [e async for e in await pipeline.stream(*args, **kwargs)]
+
+
 def test_a_client_that_leaves_cancels_its_generation_and_gets_no_final_event(make_pipeline):
     backend = ScriptedBackend("một hai ba bốn năm sáu")
     pipeline, _ = make_pipeline(backend)

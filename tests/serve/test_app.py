@@ -145,6 +145,43 @@ def test_low_retrieval_score_answers_not_found_without_generating(make_client):
     client = make_client("serve.min_score=0.99")
     body = client.post("/ask", json={"question": "giá vàng hôm nay"}).json()
     assert body["answer"] == DEFAULT_NOT_FOUND and body["usage"]["completion_tokens"] == 0
+    r = client.post("/ask", json={"question": "giá vàng hôm nay", "stream": True})  # a stream stays a stream
+    assert r.headers["content-type"].startswith("text/event-stream")
+    assert [e["type"] for e in sse_events(r.text)] == ["sources", "delta", "done"]
+
+
+def test_the_index_version_is_the_one_the_sources_came_from(make_client, tiny_corpus, tmp_path, hash_embedder):
+    """A reload landing just before or just after the search does not mislabel the answer or the stream."""
+    client = make_client()
+    retriever = client.app.state.services.retriever
+    search, published = retriever.search, []
+
+    def publish():
+        published.append(1)
+        (tiny_corpus / "company" / "moi.md").write_text(f"# Mới\n\nBãi đỗ xe số {len(published)}.\n", encoding="utf-8")
+        build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
+        assert retriever.reload()
+
+    def publish_then_search(*args, **kwargs):
+        publish()
+        return search(*args, **kwargs)
+
+    def search_then_publish(*args, **kwargs):
+        hits = search(*args, **kwargs)
+        publish()
+        return hits
+
+    for stream in (False, True):
+        retriever.search = publish_then_search
+        before = retriever.version
+        r = client.post("/ask", json={**QUESTION, "stream": stream})
+        version = sse_events(r.text)[0]["index_version"] if stream else r.json()["index_version"]
+        assert version == retriever.version != before  # the sources came from the version published first
+        retriever.search = search_then_publish
+        before = retriever.version
+        r = client.post("/ask", json={**QUESTION, "stream": stream})
+        version = sse_events(r.text)[0]["index_version"] if stream else r.json()["index_version"]
+        assert version == before != retriever.version
 
 
 def test_openai_routes(make_client):
