@@ -1,13 +1,17 @@
 """Document loaders: `.md .txt .html .pdf .docx .jsonl` under a corpus root -> NFC `Document`s.
 
 A document's id is its path relative to the root (jsonl: one document a line, id from the row).
-Unreadable files are reported as `path: reason` and counted, never silently dropped; paths that
-leave the root (symlinks, `..`) are refused.
+Anyone can drop a file in the folder, so no file can stop a build: whatever fails while reading one
+(unreadable, a broken symlink, a corrupt DOCX or PDF, an encrypted PDF, a bad JSONL line) is reported as
+`path: reason` and skipped, the rest indexed. A document over `max_bytes` (on disk, unpacked from its DOCX
+zip, or as text extracted from a PDF) is skipped before it fills memory. Paths that leave the root
+(symlinks, `..`) are refused.
 """
 
 from __future__ import annotations
 
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +20,7 @@ from ragtune import jsonl
 from ragtune.errors import RagtuneError
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl")
+MAX_BYTES = 50_000_000  # index.max_document_bytes' default
 
 
 @dataclass(frozen=True)
@@ -92,15 +97,18 @@ def load_html(path: Path, doc_id: str) -> Document:
     return Document(doc_id, title, text)
 
 
-def load_pdf(path: Path, doc_id: str) -> Document:
+def load_pdf(path: Path, doc_id: str, max_bytes: int = MAX_BYTES) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
-    try:
-        reader = PdfReader(str(path))
-        page_texts = [nfc(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, OSError, ValueError) as e:
-        raise DocumentError(f"{path}: unreadable PDF ({e}); re-save or re-export it") from None
+    reader = PdfReader(str(path))
+    if reader.is_encrypted and not reader.decrypt(""):  # an owner password alone still lets anyone read it
+        raise DocumentError(f"{path}: encrypted PDF; save an unprotected copy")
+    page_texts, size = [], 0
+    for page in reader.pages:  # a parse error of any kind is the caller's `path: reason`
+        page_texts.append(nfc(page.extract_text() or ""))
+        size += len(page_texts[-1].encode())
+        if size > max_bytes:
+            raise DocumentError(f"{path}: more than {max_bytes} bytes of text (index.max_document_bytes); split it")
     parts, pages, offset = [], [], 0
     for number, page_text in enumerate(page_texts, start=1):
         pages.append((offset, number))
@@ -114,14 +122,14 @@ def load_pdf(path: Path, doc_id: str) -> Document:
     return Document(doc_id, nfc(meta_title) or first[:120], text, tuple(pages))
 
 
-def load_docx(path: Path, doc_id: str) -> Document:
+def load_docx(path: Path, doc_id: str, max_bytes: int = MAX_BYTES) -> Document:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError) as e:
-        raise DocumentError(f"{path}: unreadable DOCX ({e}); re-save it from a word processor") from None
+    with zipfile.ZipFile(path) as archive:  # a zip bomb is refused before anything is unpacked
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > max_bytes:
+        raise DocumentError(f"{path}: unpacks to {unpacked} bytes, over index.max_document_bytes ({max_bytes})")
+    document = docx.Document(str(path))
     lines: list[str] = []
     title = ""
     for block in document.element.body.iterchildren():
@@ -146,12 +154,20 @@ def load_docx(path: Path, doc_id: str) -> Document:
     return Document(doc_id, nfc(title or document.core_properties.title or path.stem), text)
 
 
-def load_jsonl(path: Path, doc_id_prefix: str) -> list[Document]:
+def load_jsonl(path: Path, doc_id_prefix: str, skipped: list[str] | None = None) -> list[Document]:
+    """One document a line; a bad line is reported in `skipped` (raised without it) and the others kept."""
     docs = []
-    for where, row in jsonl.rows(path, DocumentError, _read_text(path)):
-        missing = [k for k in ("id", "text") if not isinstance(row.get(k), str) or not row.get(k)]
-        if missing:
-            raise DocumentError(f"{where}: missing or empty field(s) {', '.join(missing)}")
+    for where, line in jsonl.lines(path, _read_text(path)):
+        try:
+            row = jsonl.parse(line, where, DocumentError)
+            missing = [k for k in ("id", "text") if not isinstance(row.get(k), str) or not row.get(k)]
+            if missing:
+                raise DocumentError(f"{where}: missing or empty field(s) {', '.join(missing)}")
+        except DocumentError as e:
+            if skipped is None:
+                raise
+            skipped.append(str(e))
+            continue
         docs.append(Document(f"{doc_id_prefix}#{row['id']}", nfc(row.get("title") or row["id"]), nfc(row["text"])))
     return docs
 
@@ -183,14 +199,19 @@ def iter_files(root: Path, report: LoadReport) -> Iterator[tuple[Path, str]]:
         yield path, rel
 
 
-def load_file(path: Path, doc_id: str) -> list[Document]:
+def load_file(path: Path, doc_id: str, max_bytes: int = MAX_BYTES, skipped: list[str] | None = None) -> list[Document]:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DocumentError(f"{path}: {size} bytes, over index.max_document_bytes ({max_bytes})")
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        return load_jsonl(path, doc_id)
+        return load_jsonl(path, doc_id, skipped)
+    if suffix in (".pdf", ".docx"):
+        return [LOADERS[suffix](path, doc_id, max_bytes)]
     return [LOADERS[suffix](path, doc_id)]
 
 
-def load_corpus(root: Path, report: LoadReport | None = None) -> list[Document]:
+def load_corpus(root: Path, report: LoadReport | None = None, max_bytes: int = MAX_BYTES) -> list[Document]:
     """Every readable document under root; problems go to `report.skipped` as `path: reason`."""
     report = report if report is not None else LoadReport()
     if not root.is_dir():
@@ -198,9 +219,12 @@ def load_corpus(root: Path, report: LoadReport | None = None) -> list[Document]:
     docs: list[Document] = []
     for path, doc_id in iter_files(root, report):
         try:
-            loaded = load_file(path, doc_id)
+            loaded = load_file(path, doc_id, max_bytes, report.skipped)
         except DocumentError as e:
             report.skipped.append(str(e))
+            continue
+        except Exception as e:  # a parser's failure on one untrusted file (bad zip, XML, PDF, I/O) skips that file
+            report.skipped.append(f"{path}: unreadable {path.suffix.lstrip('.').upper() or 'file'} ({type(e).__name__}: {e})")
             continue
         empty = [d for d in loaded if not d.text.strip()]
         report.skipped += [f"{path}: no text in {d.doc_id}" for d in empty]

@@ -21,7 +21,7 @@ from ragtune.cli import run_stage
 from ragtune.config import Config
 from ragtune.rag import store
 from ragtune.rag.chunking import Chunk, chunk_document, make_splitter
-from ragtune.rag.documents import Document, DocumentError, LoadReport, load_corpus
+from ragtune.rag.documents import MAX_BYTES, Document, DocumentError, LoadReport, load_corpus
 from ragtune.rag.embedder import embed, load_embedder, resolve_embedder
 
 log = logging.getLogger("rag.index")
@@ -81,11 +81,12 @@ def build_index(
     embedder=None,
     hnsw_above: int = 0,
     precision: str = "auto",
+    max_document_bytes: int = MAX_BYTES,
 ) -> IndexSummary:
     started = time.perf_counter()
     summary = IndexSummary()
     report = LoadReport()
-    docs = load_corpus(documents, report)
+    docs = load_corpus(documents, report, max_document_bytes)
     summary.skipped = report.skipped
     seen = [d.doc_id for d in docs]
     if len(set(seen)) != len(seen):
@@ -160,6 +161,7 @@ def run(cfg: Config, full: bool = False) -> int:
         full=full,
         hnsw_above=cfg.index.hnsw_above,
         precision=cfg.model.embedder_precision,
+        max_document_bytes=cfg.index.max_document_bytes,
     )
     for line in summary.skipped:
         print(f"skipped {line}", file=sys.stderr)

@@ -140,6 +140,7 @@ class IndexSection(_Section):
     chunk_tokens: int = Field(256, gt=8, description="chunk size in embedder tokens (MiniLM reads 256)")
     chunk_overlap: int = Field(32, ge=0, description="tokens shared by neighbouring chunks")
     batch_size: int = Field(32, ge=1, description="chunks embedded per forward pass")
+    max_document_bytes: int = Field(50_000_000, ge=1, description="larger documents (on disk, unpacked from a DOCX, or PDF text) are skipped and reported")
     hnsw_above: int = Field(200_000, ge=0, description="HNSW instead of exact search above this many chunks (0 = never)")
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="BM25 carries Vietnamese, dense carries paraphrase")
     fusion: Literal["score", "rrf"] = Field("score", description="min-max score fusion or weighted reciprocal-rank fusion")

@@ -70,7 +70,7 @@ def test_bad_files_are_reported_with_their_path_and_the_rest_load(tmp_path):
     (root / "link.md").symlink_to(outside)
     report = LoadReport()
     docs = load_corpus(root, report)
-    assert [d.doc_id for d in docs] == ["good.md"]
+    assert [d.doc_id for d in docs] == ["good.md", "rows.jsonl#1"]  # a bad JSONL line costs that line only
     reasons = "\n".join(report.skipped)
     assert f"{root / 'latin1.txt'}: not UTF-8" in reasons
     assert f"{root / 'broken.pdf'}: unreadable PDF" in reasons
@@ -78,3 +78,40 @@ def test_bad_files_are_reported_with_their_path_and_the_rest_load(tmp_path):
     assert f"{root / 'notes.xyz'}: unsupported file type" in reasons
     assert f"{root / 'link.md'}: refused, it points outside the corpus root" in reasons
     assert len(report.skipped) == 5
+
+
+def test_no_file_can_stop_the_build_or_fill_memory(tmp_path):
+    """Broken symlink, corrupt DOCX (bad zip, bad XML), encrypted PDF, zip bomb, oversized text, a JSONL line that
+    is not an object: each is `path: reason`, the rest load."""
+    import zipfile
+
+    import docx
+    from pypdf import PdfWriter
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "good.md").write_text("# Tốt\n\nNội dung.", encoding="utf-8")
+    (root / "gone.md").symlink_to(root / "deleted.md")  # inside the root, pointing nowhere
+    (root / "notzip.docx").write_bytes(b"PK\x03\x04 not a zip")
+    good = tmp_path / "ok.docx"
+    docx.Document().save(good)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(root / "badxml.docx", "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, b"<w:document><unclosed" if item.filename == "word/document.xml" else src.read(item))
+    with zipfile.ZipFile(root / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("word/document.xml", b"\0" * 3_000_000)  # 3 MB unpacked from a few kB
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("secret-password")
+    writer.write(root / "locked.pdf")
+    (root / "huge.txt").write_text("chữ " * 600_000, encoding="utf-8")
+    (root / "rows.jsonl").write_text('[1, 2]\n{"id": "a", "text": "Dòng tốt."}\n"chuỗi"\n', encoding="utf-8")
+    assert (root / "bomb.docx").stat().st_size < 100_000
+    report = LoadReport()
+    docs = load_corpus(root, report, max_bytes=1_000_000)
+    assert [d.doc_id for d in docs] == ["good.md", "rows.jsonl#a"]
+    reasons = dict(line.split(": ", 1) for line in report.skipped)
+    assert set(reasons) == {str(root / n) for n in ("gone.md", "notzip.docx", "badxml.docx", "bomb.docx", "locked.pdf", "huge.txt")} | {
+        f"{root / 'rows.jsonl'}:1", f"{root / 'rows.jsonl'}:3"}  # fmt: skip
+    assert "encrypted" in reasons[str(root / "locked.pdf")] and "max_document_bytes" in reasons[str(root / "bomb.docx")]
+    assert "max_document_bytes" in reasons[str(root / "huge.txt")] and "JSON object" in reasons[f"{root / 'rows.jsonl'}:1"]
