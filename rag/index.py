@@ -63,11 +63,15 @@ def _previous(root: Path, settings: dict) -> tuple[str, dict, dict[int, Chunk], 
         live = store.current_dir(root)
     except store.IndexNotFound:
         return None
-    old = store.read_config(live)
-    if any(old.get(k) != v for k, v in settings.items() if k != "embedder_source"):
-        log.info("settings changed since %s: rebuilding everything", live.name)
+    try:
+        old = store.read_config(live)
+        if any(old.get(k) != v for k, v in settings.items() if k != "embedder_source"):
+            log.info("settings changed since %s: rebuilding everything", live.name)
+            return None
+        return live.name, store.read_manifest(live), {c.chunk_id: c for c in store.read_chunks(live)}, store.read_dense(live)
+    except Exception as e:  # a damaged live version is replaced, not built upon
+        log.warning("the live version %s does not load (%s: %s): rebuilding everything", live.name, type(e).__name__, e)
         return None
-    return live.name, store.read_manifest(live), {c.chunk_id: c for c in store.read_chunks(live)}, store.read_dense(live)
 
 
 def build_index(
@@ -141,8 +145,12 @@ def build_index(
     config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs),
               "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat-fp16",
               "embed_dtype": str(getattr(model, "dtype", "float32")).removeprefix("torch.")}  # fmt: skip
-    store.write_version(staging, config, chunks, vectors, manifest, hnsw_above)
-    summary.version = store.publish(output_dir, staging)
+    try:
+        store.write_version(staging, config, chunks, vectors, manifest, hnsw_above)
+        summary.version = store.publish(output_dir, staging)
+    except BaseException:
+        store.discard(staging)
+        raise
     summary.chunks = len(chunks)
     summary.embedded_chunks = len(fresh)
     summary.seconds = round(time.perf_counter() - started, 2)

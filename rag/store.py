@@ -4,16 +4,21 @@
     <root>/<version>/          config.json, chunks.jsonl, dense.faiss, bm25/, manifest.json
 
 A build that dies at any point leaves only a `.tmp-*` directory behind; the live version and its
-pointer are untouched.
+pointer are untouched. Every file and folder of a version is fsynced before CURRENT names it, so after a
+power loss CURRENT never names a version with truncated files. Builds may run at once (two `make index`, an
+indexer beside a server's reload): each holds a lock on its staging folder for its whole life, and the
+publish and the clean-up run under a lock on the root, so no build removes another's folder or pointer.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
@@ -26,6 +31,9 @@ from ragtune.rag.lexical import LexicalIndex
 
 CURRENT = "CURRENT"
 KEEP_VERSIONS = 3
+LOCK = ".lock"  # the root's: publish and clean-up
+BUILDING = ".building"  # a staging folder's: held by its build until published or dead
+_building: dict[str, int] = {}  # staging folder name -> the open, locked fd of its BUILDING file (this process)
 
 
 class IndexNotFound(RagtuneError, FileNotFoundError):
@@ -36,11 +44,60 @@ class IndexMismatch(RagtuneError, RuntimeError):
     """The index was built with another embedder than the one configured now."""
 
 
-def new_staging_dir(root: Path) -> Path:
+@contextmanager
+def root_lock(root: Path):
+    """Exclusive lock on the index root (a lock file, released when the process dies)."""
     root.mkdir(parents=True, exist_ok=True)
-    staging = root / f".tmp-{os.getpid()}-{time.time_ns()}"
-    staging.mkdir()
+    with open(root / LOCK, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def new_staging_dir(root: Path) -> Path:
+    """A fresh `.tmp-*` folder, locked for this build's life: the clean-up of another build leaves it alone."""
+    with root_lock(root):
+        staging = root / f".tmp-{os.getpid()}-{time.time_ns()}"
+        staging.mkdir()
+        fd = os.open(staging / BUILDING, os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _building[staging.name] = fd
     return staging
+
+
+def _release(staging: Path) -> None:
+    fd = _building.pop(staging.name, None)
+    if fd is not None:
+        os.close(fd)  # closing drops the lock
+
+
+def _abandoned(staging: Path) -> bool:
+    """A staging folder whose build is gone: nobody holds its lock (called under the root lock)."""
+    try:
+        fd = os.open(staging / BUILDING, os.O_RDWR)
+    except FileNotFoundError:
+        return True  # never locked: its build died between mkdir and lock, both under the root lock
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    """Flush every file and folder under `path` (and `path`) to disk."""
+    for folder, _, files in os.walk(path, topdown=False):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(folder))
 
 
 def dense_index(dimension: int, size: int, hnsw_above: int) -> faiss.Index:
@@ -80,16 +137,19 @@ def write_version(
 
 def publish(root: Path, staging: Path) -> str:
     """Rename the staging dir to a version name and point CURRENT at it; prune old versions."""
-    version = time.strftime("v%Y%m%d-%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}"
-    fsync_dir(staging)
-    staging.rename(root / version)
-    pointer_tmp = root / f".{CURRENT}.tmp"
-    pointer_tmp.write_text(version + "\n", encoding="utf-8")
-    with open(pointer_tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(pointer_tmp, root / CURRENT)
-    fsync_dir(root)
-    prune(root, keep=KEEP_VERSIONS)
+    fsync_tree(staging)  # outside the lock: it can take a while, and only this build writes there
+    with root_lock(root):
+        version = time.strftime("v%Y%m%d-%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000:06d}"
+        (staging / BUILDING).unlink()
+        staging.rename(root / version)
+        _release(staging)
+        pointer_tmp = root / f".{CURRENT}.tmp-{os.getpid()}"
+        pointer_tmp.write_text(version + "\n", encoding="utf-8")
+        with open(pointer_tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(pointer_tmp, root / CURRENT)
+        fsync_dir(root)
+        _prune(root, keep=KEEP_VERSIONS)
     return version
 
 
@@ -99,14 +159,26 @@ def list_versions(root: Path) -> list[str]:
 
 def prune(root: Path, keep: int) -> None:
     """Drop old versions beyond `keep` (never the live one) and staging dirs of dead builds."""
+    with root_lock(root):
+        _prune(root, keep)
+
+
+def _prune(root: Path, keep: int) -> None:
     live = current_version(root)
     for name in list_versions(root)[:-keep]:
         if name != live:
             shutil.rmtree(root / name, ignore_errors=True)
     for stale in root.glob(".tmp-*"):
-        pid = stale.name.split("-")[1]
-        if not pid.isdigit() or not Path(f"/proc/{pid}").exists():
+        if _abandoned(stale):
             shutil.rmtree(stale, ignore_errors=True)
+    for pointer in root.glob(f".{CURRENT}.tmp*"):  # a publisher's, written and renamed under this lock: dead
+        pointer.unlink(missing_ok=True)
+
+
+def discard(staging: Path) -> None:
+    """Give up a build of this process: its staging folder goes, its lock with it."""
+    _release(staging)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def current_version(root: Path) -> str | None:
