@@ -92,11 +92,9 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
 
 
 async def _watch_index(svc: Services, every_s: float) -> None:
-    """Hot reload: switch to a newly published index version; searches in flight keep the old one."""
+    """Hot reload: switch to a newly published index version; searches in flight keep the old one. A version that
+    fails to load (whatever the error) leaves the old one serving; the failure is logged, counted, shown by /ready,
+    and the next poll tries again."""
     while True:
         await asyncio.sleep(every_s)
-        try:
-            if await asyncio.to_thread(svc.retriever.reload):
-                log.info("index reloaded: now %s", svc.retriever.version)
-        except (IndexNotFound, IndexMismatch, OSError, ValueError) as e:
-            log.warning("index reload skipped: %s", e)
+        await asyncio.to_thread(svc.reload_index)

@@ -29,6 +29,8 @@ class Metrics:
         self.answers_blocked = Counter("ragtune_answers_blocked_total", "answers that repeated the system prompt", registry=r)
         self.generation_timeouts = Counter("ragtune_generation_timeouts_total",
                                            "generations cancelled at serve.request_timeout_s (504, or a stream's final event)", registry=r)
+        self.index_reload_failures = Counter("ragtune_index_reload_failures_total",
+                                             "index versions that failed to load (the previous one kept serving)", registry=r)
         self.history_trimmed = Counter("ragtune_history_turns_trimmed_total",
                                        "oldest history turns left out of prompts over serve.max_prompt_tokens", registry=r)
 

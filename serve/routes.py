@@ -94,7 +94,7 @@ async def health():
 @router.get("/ready")
 async def ready(svc: ServicesDep):
     return {"status": "ready", "model": svc.lm.name, "adapter": svc.lm.adapter, "index_version": svc.retriever.version,
-            "queue_depth": svc.engine.stats().queue_depth}  # fmt: skip
+            "queue_depth": svc.engine.stats().queue_depth, "index_reload_error": svc.reload_error}  # fmt: skip
 
 
 @router.get("/metrics")
@@ -105,8 +105,8 @@ async def prometheus(svc: ServicesDep):
 
 @router.post("/admin/reload")
 async def reload(svc: ServicesDep):
-    switched = await asyncio.to_thread(svc.retriever.reload)
-    return {"reloaded": switched, "index_version": svc.retriever.version}
+    switched = await asyncio.to_thread(svc.reload_index)
+    return {"reloaded": switched, "index_version": svc.retriever.version, "index_reload_error": svc.reload_error}
 
 
 @router.get("/")

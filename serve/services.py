@@ -30,6 +30,7 @@ class Services:
     engine: Backend | None = None  # created by `start` when not handed in
     metrics: Metrics | None = None  # set by `start`
     pipeline: AnswerPipeline | None = None  # set by `start`
+    reload_error: str | None = None  # why the last index reload failed (the previous version still serves); None: fine
 
     def start(self, metrics: Metrics) -> None:
         """The backend (unless handed in) and the pipeline, reporting to `metrics`."""
@@ -49,6 +50,23 @@ class Services:
             coverage_threshold=self.threshold("coverage"), max_prompt_tokens=cfg.serve.max_prompt_tokens,
             context_tokens=context_tokens(self.lm.model.config) if self.lm.model is not None else None,
         )  # fmt: skip
+
+    def reload_index(self) -> bool:
+        """Load the published index version if it is new; True if it switched. Never raises: a version that fails
+        to load (whatever the error) leaves the previous one serving, and the failure is logged, counted and kept
+        in `reload_error` (shown by /ready) until a reload succeeds."""
+        try:
+            switched = self.retriever.reload()
+        except Exception as e:
+            first = self.reload_error is None
+            self.reload_error = f"{type(e).__name__}: {e}"[:500]
+            self.metrics.index_reload_failures.inc()
+            (log.warning if first else log.debug)("index reload failed, still serving %s: %s", self.retriever.version, self.reload_error)
+            return False
+        self.reload_error = None
+        if switched:
+            log.info("index reloaded: now %s", self.retriever.version)
+        return switched
 
     def threshold(self, score: str) -> float | None:
         """serve.refusal_threshold / serve.coverage_threshold: a number, 'none', or 'auto' = the value calibrated

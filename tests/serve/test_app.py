@@ -317,3 +317,37 @@ def test_prompts_over_the_token_limit_lose_old_history_or_get_422_naming_the_fie
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "messages"]
     r = client.post("/v1/completions", json={"prompt": long_question, "max_tokens": 4})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "prompt"]
+
+
+def test_a_version_that_fails_to_load_keeps_the_old_one_serving_and_polling_goes_on(make_client, tiny_corpus, tmp_path,
+                                                                                     hash_embedder):  # fmt: skip
+    """A published version whose chunks do not load (here: a row with a field the code does not know, a TypeError)
+    used to end the poller for good while /ready said ready; now it is shown, counted, and the next good one loads."""
+    import time
+
+    from ragtune.rag import store
+
+    client = make_client("serve.reload_poll_s=0.05")
+    good = client.get("/ready").json()["index_version"]
+    (tiny_corpus / "company" / "moi.md").write_text("# Mới\n\nBãi đỗ xe.\n", encoding="utf-8")
+    build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
+    broken = tmp_path / "index" / store.current_version(tmp_path / "index")
+    rows = (broken / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    (broken / "chunks.jsonl").write_text("\n".join([rows[0][:-1] + ', "surprise": 1}', *rows[1:]]) + "\n", encoding="utf-8")
+
+    def ready_until(predicate):
+        for _ in range(100):
+            ready = client.get("/ready").json()
+            if predicate(ready):
+                return ready
+            time.sleep(0.05)
+        raise AssertionError(ready)
+
+    ready = ready_until(lambda r: r["index_reload_error"])
+    assert ready["index_version"] == good and "TypeError" in ready["index_reload_error"]
+    assert client.post("/ask", json=QUESTION).json()["index_version"] == good  # still answering from the old one
+    assert "ragtune_index_reload_failures_total" in client.get("/metrics").text
+    (tiny_corpus / "company" / "moi.md").write_text("# Mới\n\nBãi đỗ xe tầng hầm.\n", encoding="utf-8")
+    build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
+    ready = ready_until(lambda r: r["index_version"] not in (good, broken.name))
+    assert ready["index_reload_error"] is None
