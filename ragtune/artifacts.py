@@ -1,17 +1,24 @@
 """Atomic artifacts: every stage writes into a temporary sibling and renames it into place.
 
 A crash at any point leaves the previous artifact (adapter, merged model, eval report, materialised
-model) as it was; what is left behind is a hidden `.<name>.tmp-*` folder. The index store publishes its
-versions the same way (rag/store.py) and switches its `CURRENT` pointer with `os.replace`.
+model) as it was; what is left behind is a hidden `.<name>.tmp-*` folder. Replacing a folder swaps the two
+in one step (Linux `renameat2(RENAME_EXCHANGE)`), so the artifact's path holds the old folder or the new
+one at every instant, never nothing. The index store publishes its versions the same way (rag/store.py)
+and switches its `CURRENT` pointer with `os.replace`.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
 
 
 def write_json(path: Path, data) -> None:
@@ -37,9 +44,29 @@ def staging_dir(target: Path) -> Path:
     return Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.tmp-"))
 
 
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically; False where the system cannot (not Linux, an old kernel, a file system
+    without RENAME_EXCHANGE), and nothing has moved."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
 def replace_dir(staging: Path, target: Path) -> None:
-    """Move a finished staging dir into place; the old target survives until the new one is complete."""
+    """Move a finished staging dir into place: swapped with the old target in one step where the system can, so
+    readers find one complete folder at every instant; else the old one moves aside first."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and exchange(staging, target):
+        fsync_dir(target.parent)
+        shutil.rmtree(staging, ignore_errors=True)  # now the old folder
+        return
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         target.rename(old)
