@@ -7,6 +7,7 @@ trains, rank 0 writes the artifacts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -15,6 +16,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
@@ -24,6 +26,7 @@ from ragtune.answerability import calibrate, refusal_token_ids
 from ragtune.artifacts import replace_dir, staging_dir, write_json
 from ragtune.cli import run_stage
 from ragtune.config import Config, config_to_dict
+from ragtune.errors import RagtuneError
 from ragtune.evaluation.metrics import rouge_l
 from ragtune.finetune.data import (
     IGNORE_INDEX,
@@ -197,9 +200,15 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         data_collator=pad_collate(tokenizer.pad_token_id),
         callbacks=callbacks,
     )
+    run_record = {"config": {"model": config_to_dict(mc), "finetune": config_to_dict(ft)},
+                  "data_sha256": rows_digest(train_rows, val_rows)}  # fmt: skip
     checkpoint = last_complete_checkpoint(ft.checkpoint_dir) if resume else None
+    if checkpoint:
+        check_resumable(ft.checkpoint_dir, run_record)
     if resume:
         log.info("--resume: %s", f"continuing from {checkpoint}" if checkpoint else f"no checkpoint in {ft.checkpoint_dir}, starting afresh")
+    ft.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    write_json(ft.checkpoint_dir / RUN_RECORD, run_record)  # what a later --resume must match
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     wall_s = time.perf_counter() - started
@@ -218,6 +227,7 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     peft_model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     record = {
+        "adapter_id": adapter_id(staging),  # the merged model names the adapter it came from (serve/generator.py)
         "base_model": mc.generator,
         "prompt_format": prompt_format_record(tokenizer, mc.system_prompt),
         "config": {"model": config_to_dict(mc), "finetune": config_to_dict(ft)},
@@ -271,6 +281,9 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         ]
         parity = merge_adapter(peft_model, tokenizer, ft.merged_dir, record, stops, probe)
         log.info("merged model saved to %s (%s)", ft.merged_dir, parity)
+    elif (ft.merged_dir / ADAPTER_RECORD).exists():
+        log.warning("%s was merged from an earlier adapter: the server serves base + the new adapter %s instead",
+                    ft.merged_dir, ft.output_dir)  # fmt: skip
     summary = {k: v for k, v in train_report.items() if k not in ("log_history", "data")}
     print(json.dumps(summary, ensure_ascii=False, sort_keys=True))
     if "comparison" in train_report:
@@ -349,6 +362,52 @@ def training_autocast(setting: str, device: str) -> torch.dtype | None:
         return None
     dtype = precision_dtype("auto" if setting == "auto" else setting, device)
     return None if dtype == torch.float32 else dtype
+
+
+RUN_RECORD = "ragtune_run.json"  # in the checkpoint folder: the config and data its checkpoints were trained on
+# settings that say where things go or what is reported, not what is trained: free to change on --resume
+RESUME_FREE = {"output_dir", "merged_dir", "checkpoint_dir", "tensorboard", "compare_rows", "save_steps", "models_dir"}
+
+
+class ResumeMismatch(RagtuneError, RuntimeError):
+    """--resume found checkpoints of a run with another config or other data."""
+
+
+def rows_digest(*row_sets) -> str:
+    """sha256 of the tokenized rows, in order: what training consumes, whatever produced it (data, index, template)."""
+    digest = hashlib.sha256()
+    for rows in row_sets:
+        for row in rows:
+            digest.update(json.dumps([row["input_ids"], row["labels"]]).encode())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+def check_resumable(checkpoint_dir: Path, run_record: dict) -> None:
+    """Refuse to continue checkpoints trained on another config or other data, naming what differs."""
+    path = checkpoint_dir / RUN_RECORD
+    if not path.exists():
+        raise ResumeMismatch(f"{checkpoint_dir} has checkpoints but no {RUN_RECORD}: they cannot be matched to this run; "
+                             "drop --resume, or delete the folder")  # fmt: skip
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    differ = [f"data (sha256 {earlier.get('data_sha256', '?')[:12]} then, {run_record['data_sha256'][:12]} now)"] \
+        if earlier.get("data_sha256") != run_record["data_sha256"] else []  # fmt: skip
+    for section, settings in run_record["config"].items():
+        before = earlier.get("config", {}).get(section, {})
+        differ += [f"{section}.{k} ({before.get(k)!r} then, {v!r} now)" for k, v in settings.items()
+                   if before.get(k) != v and k not in RESUME_FREE]  # fmt: skip
+    if differ:
+        raise ResumeMismatch(f"--resume: the checkpoints in {checkpoint_dir} come from a run with other settings: "
+                             f"{'; '.join(differ)}. Drop --resume to start afresh, or restore those settings")  # fmt: skip
+
+
+def adapter_id(folder: Path) -> str:
+    """sha256 of the saved adapter weights: names one trained adapter."""
+    digest = hashlib.sha256()
+    with open(folder / "adapter_model.safetensors", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def last_complete_checkpoint(folder):

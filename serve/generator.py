@@ -36,12 +36,13 @@ def load_for_serving(
     generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str,
     dtype_setting: str = "auto",
 ) -> LoadedModel:  # fmt: skip
-    """The merged model if present, else base + adapter, else the bare base model (logged loudly)."""
+    """The merged model if present and made from the adapter in `adapter_dir` (when there is one), else base +
+    adapter, else the bare base model (logged loudly)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(device_pref)
     dtype = precision_dtype(dtype_setting, device)
-    if (merged_dir / ADAPTER_RECORD).exists():
+    if (merged_dir / ADAPTER_RECORD).exists() and not stale_merge(merged_dir, adapter_dir):
         record = json.loads((merged_dir / ADAPTER_RECORD).read_text(encoding="utf-8"))
         tokenizer = AutoTokenizer.from_pretrained(merged_dir)
         model = packed_decode_attention(AutoModelForCausalLM.from_pretrained(merged_dir, dtype=dtype).to(device).eval())
@@ -62,6 +63,21 @@ def load_for_serving(
         return LoadedModel(model, tokenizer, f"{name}+lora", adapter_dir.name, stop_token_ids(tokenizer), record)
     log.warning("NO ADAPTER FOUND at %s or %s: serving the bare base model %s; run `make finetune`", merged_dir, adapter_dir, generator_ref)
     return LoadedModel(model, tokenizer, name, None, stop_token_ids(tokenizer))
+
+
+def stale_merge(merged_dir: Path, adapter_dir: Path) -> bool:
+    """Whether the merged model was made from another adapter than the one in `adapter_dir` (a later `finetune
+    --no-merge`, a QLoRA run, a merge that failed or was killed): then the adapter is served, and this says so."""
+    if not (adapter_dir / ADAPTER_RECORD).exists():
+        return False  # a merged model deployed alone
+    merged = json.loads((merged_dir / ADAPTER_RECORD).read_text(encoding="utf-8")).get("adapter_id")
+    adapter = json.loads((adapter_dir / ADAPTER_RECORD).read_text(encoding="utf-8")).get("adapter_id")
+    if merged == adapter:
+        return False
+    log.warning("STALE MERGED MODEL: %s was merged from adapter %s, but %s holds adapter %s; serving base + that adapter "
+                "(slower). `make finetune` merges again", merged_dir, (merged or "unrecorded")[:12], adapter_dir,
+                (adapter or "unrecorded")[:12])  # fmt: skip
+    return True
 
 
 def load_tokenizer_only(generator_ref: str, models_dir: Path, merged_dir: Path, remote_name: str) -> LoadedModel:

@@ -13,6 +13,7 @@ import torch
 from peft import PeftModel
 from transformers import AutoModelForCausalLM
 
+from ragtune.config import DEFAULT_SYSTEM_PROMPT
 from ragtune.finetune.__main__ import main as finetune_main
 from ragtune.finetune.lora import ADAPTER_RECORD
 
@@ -55,7 +56,7 @@ def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_pat
     torch.testing.assert_close(tuned, merged, rtol=1e-4, atol=1e-5)
 
 
-def test_resume_after_a_killed_run_continues_from_the_checkpoint(tmp_path, tiny_model_dir):
+def test_resume_after_a_killed_run_continues_from_the_checkpoint_of_the_same_run_only(tmp_path, tiny_model_dir, capsys):
     args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=60", "finetune.save_steps=5", "finetune.compare_rows=0")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "ragtune.finetune", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args],
@@ -68,7 +69,15 @@ def test_resume_after_a_killed_run_continues_from_the_checkpoint(tmp_path, tiny_
     assert not (tmp_path / "adapter").exists()  # nothing half-written where the adapter goes
     done = [int(p.name.split("-")[1]) for p in (tmp_path / "ckpt").glob("checkpoint-*")]
     assert done and max(done) < 60
-    assert finetune_main(["--resume", "--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 0
+    config = ["--resume", "--no-merge", "--config", str(tmp_path / "none.yaml")]
+    # checkpoints of another run are refused, naming what differs: a setting, or the data
+    assert finetune_main([*config, *args, "finetune.learning_rate=0.02"]) == 2
+    assert "finetune.learning_rate (0.01 then, 0.02 now)" in capsys.readouterr().err
+    other = tmp_path / "other.jsonl"
+    other.write_text("\n".join(json.dumps({**r, "output": r["output"] + " Thêm."}, ensure_ascii=False) for r in ROWS), encoding="utf-8")
+    assert finetune_main([*config, *args, f"finetune.instructions={other}"]) == 2
+    assert "other settings: data (sha256" in capsys.readouterr().err
+    assert finetune_main([*config, *args, f"finetune.output_dir={tmp_path}/adapter"]) == 0  # where it goes is free
     report = json.loads((tmp_path / "adapter" / "train_report.json").read_text())
     assert report["steps"] == 60
     # the newest *complete* checkpoint: the kill may land while checkpoint-10 is being written
@@ -142,3 +151,25 @@ def test_training_autocasts_to_bf16_only_where_the_hardware_computes_it():
 
     assert training_autocast("fp32", "cpu") is None and training_autocast("bf16", "cpu") == torch.bfloat16
     assert training_autocast("auto", "cpu") == (torch.bfloat16 if native_bf16("cpu") else None)
+
+
+def test_a_merged_model_from_an_earlier_adapter_is_never_served_over_the_new_adapter(tmp_path, tiny_model_dir, caplog):
+    """`finetune --no-merge` (or QLoRA, or a merge that died) after a merged run used to leave the old merged model,
+    which the server preferred to the new adapter."""
+    from ragtune.serve.generator import load_for_serving
+
+    conf = ["--config", str(tmp_path / "none.yaml")]
+    assert finetune_main([*conf, *overrides(tmp_path, tiny_model_dir, "finetune.max_steps=2", "finetune.compare_rows=0")]) == 0
+    first = json.loads((tmp_path / "merged" / ADAPTER_RECORD).read_text())["adapter_id"]
+    assert first == json.loads((tmp_path / "adapter" / ADAPTER_RECORD).read_text())["adapter_id"]
+    serve = (str(tiny_model_dir), tmp_path / "models", tmp_path / "adapter", tmp_path / "merged", "cpu", DEFAULT_SYSTEM_PROMPT)
+    assert load_for_serving(*serve, "fp32").name.endswith("(merged)")
+    again = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=3", "finetune.compare_rows=0", "finetune.learning_rate=0.02")
+    assert finetune_main(["--no-merge", *conf, *again]) == 0
+    assert json.loads((tmp_path / "adapter" / ADAPTER_RECORD).read_text())["adapter_id"] != first
+    lm = load_for_serving(*serve, "fp32")
+    assert lm.name.endswith("+lora") and lm.adapter == "adapter" and "STALE MERGED MODEL" in caplog.text
+    ids = torch.tensor([[1, 5, 9, 30, 42, 7]])
+    with torch.no_grad():
+        fresh = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), tmp_path / "adapter").eval()
+        torch.testing.assert_close(lm.model(ids).logits, fresh(ids).logits)
