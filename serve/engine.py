@@ -30,6 +30,7 @@ import torch
 from ragtune.finetune.generation import Completion
 from ragtune.serve.backend import BackendStats, PromptTooLong, QueueFull, effective_temperature
 from ragtune.serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache
+from ragtune.serve.vocab import VocabHead
 
 log = logging.getLogger("serve.engine")
 
@@ -96,6 +97,7 @@ class _Row:
     def __init__(self, req: GenRequest, prompt_tokens: int):
         self.req = req
         self.prompt_tokens = prompt_tokens
+        self.extra = None  # the prompt tokens a restricted output vocabulary lacks (serve/vocab.py)
         self.tokens: list[int] = []
         self.sent = ""  # text already streamed
         self.done = False
@@ -189,8 +191,11 @@ class Engine:
     """The in-process `Backend`: continuous batching on one worker thread (see the module docstring)."""
 
     def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15,
-                 refusal_ids: Sequence[int] = (), max_prompt_tokens: int | None = None):  # fmt: skip
+                 refusal_ids: Sequence[int] = (), max_prompt_tokens: int | None = None, vocab: VocabHead | None = None):  # fmt: skip
         self.model, self.tokenizer = model, tokenizer
+        # decoding steps score only this output vocabulary (+ each row's prompt); None: the full head
+        self.vocab = vocab
+        self._decoder = model.get_decoder() if vocab is not None else None
         # a prompt and its answer fit in the model's positions; `max_prompt_tokens` bounds one prefill further
         self.context_tokens = context_tokens(model.config)
         self.max_prompt_tokens = max_prompt_tokens
@@ -417,6 +422,8 @@ class Engine:
             parts.append((cache, mask))
             for i, token in zip(group, tokens, strict=True):
                 rows.append(_Row(reqs[i], len(ids[i])))
+                if self.vocab is not None:
+                    rows[-1].extra = self.vocab.extra(ids[i])
                 if _refused(reqs[i]):  # the pipeline answers with the not-found phrase: nothing to decode
                     rows[-1].done, rows[-1].finish = True, "refused"
                 else:
@@ -477,19 +484,23 @@ class Engine:
         batch = self._batch
         width = batch.mask.shape[1]
         mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
-        out = self.model(
-            input_ids=torch.tensor(batch.next, device=mask.device)[:, None],
-            attention_mask=mask,
-            position_ids=batch.mask.sum(dim=1, keepdim=True),  # real tokens so far = this token's position
-            cache=batch.cache,
-            cache_position=torch.tensor([width], device=mask.device),
-            use_cache=True,
-            logits_to_keep=1,
-        )
+        step = {
+            "input_ids": torch.tensor(batch.next, device=mask.device)[:, None],
+            "attention_mask": mask,
+            "position_ids": batch.mask.sum(dim=1, keepdim=True),  # real tokens so far = this token's position
+            "cache": batch.cache,
+            "cache_position": torch.tensor([width], device=mask.device),
+            "use_cache": True,
+        }
+        if self.vocab is None:
+            logits = self.model(**step, logits_to_keep=1).logits[:, -1]
+        else:  # the decoder alone, then the head over the output vocabulary
+            hidden = self._decoder(**step).last_hidden_state[:, -1]
+            logits = self.vocab.logits(hidden, [row.extra for row in batch.rows])
         batch.mask = mask
         if self.on_batch:
             self.on_batch(len(batch))
-        batch.next = sample(out.logits[:, -1], [row.req.temperature for row in batch.rows])
+        batch.next = sample(logits, [row.req.temperature for row in batch.rows])
         for row, token in zip(batch.rows, batch.next, strict=True):
             row.push(token, self.tokenizer, self.stop_ids)
         self._retire()

@@ -18,6 +18,7 @@ from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenize
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.pipeline import AnswerPipeline
 from ragtune.serve.remote import RemoteEngine
+from ragtune.serve.vocab import VocabHead, output_vocab
 
 log = logging.getLogger("serve")
 
@@ -38,7 +39,7 @@ class Services:
         if self.engine is None:
             self.engine = Engine(self.lm.model, self.lm.tokenizer, self.lm.stop_ids, cfg.serve.max_batch, cfg.serve.max_queue,
                                  refusal_ids=refusal_token_ids(self.lm.tokenizer, not_found_phrases(cfg)),
-                                 max_prompt_tokens=cfg.serve.max_prompt_tokens)  # fmt: skip
+                                 max_prompt_tokens=cfg.serve.max_prompt_tokens, vocab=self.output_vocab())  # fmt: skip
         self.engine.on_batch = metrics.observe_batch
         self.engine.on_finish = metrics.observe_finish
         self.metrics = metrics
@@ -50,6 +51,16 @@ class Services:
             coverage_threshold=self.threshold("coverage"), max_prompt_tokens=cfg.serve.max_prompt_tokens,
             context_tokens=context_tokens(self.lm.model.config) if self.lm.model is not None else None,
         )  # fmt: skip
+
+    def output_vocab(self) -> VocabHead | None:
+        """The decoding head over the documents' languages (serve/vocab.py), or None for the full head."""
+        if self.config.serve.output_vocab == "full" or self.lm.model.get_output_embeddings() is None:
+            return None
+        mc = self.config.model
+        texts = [f"{c.title}\n{c.heading}\n{c.text}" for c in self.retriever.chunks]
+        ids = output_vocab(self.lm.tokenizer, [*texts, mc.system_prompt, *not_found_phrases(self.config)])
+        log.info("decoding scores %d of %d tokens (serve.output_vocab: documents)", len(ids), len(self.lm.tokenizer))
+        return VocabHead(self.lm.model, ids)
 
     def reload_index(self) -> bool:
         """Load the published index version if it is new; True if it switched. Never raises: a version that fails

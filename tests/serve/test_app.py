@@ -351,3 +351,14 @@ def test_a_version_that_fails_to_load_keeps_the_old_one_serving_and_polling_goes
     build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
     ready = ready_until(lambda r: r["index_version"] not in (good, broken.name))
     assert ready["index_reload_error"] is None
+
+
+def test_the_documents_output_vocabulary_serves_from_the_index_tokens(make_client):
+    client = make_client("serve.output_vocab=documents")
+    r = client.post("/ask", json=QUESTION)
+    assert r.status_code == 200 and r.json()["usage"]["completion_tokens"] >= 1
+    vocab = client.app.state.services.engine.vocab
+    tokenizer = client.app.state.services.lm.tokenizer
+    chunk = client.app.state.services.retriever.chunks[0]
+    assert set(tokenizer(chunk.text, add_special_tokens=False)["input_ids"]) <= vocab.known and len(vocab.known) < len(tokenizer)
+    assert make_client().app.state.services.engine.vocab is None  # the default: the full head

@@ -331,3 +331,55 @@ def test_a_prompt_without_room_for_its_answer_is_refused_at_submit(tiny_lm):
         assert asyncio.run(submit(PROMPTS[0], 8)).ids  # a prompt that fits is queued with its tokens
     finally:
         engine.close()
+
+
+def run_all(engine: Engine, prompts: list[str], n: int) -> list:
+    async def go():
+        return await asyncio.gather(*(engine.complete(engine.submit(p, n, 0.0)) for p in prompts))
+
+    try:
+        return asyncio.run(go())
+    finally:
+        engine.close()
+
+
+def test_an_output_vocabulary_holding_every_token_decodes_exactly_as_the_full_head(tiny_lm):
+    from ragtune.serve.vocab import VocabHead
+
+    full = run_all(Engine(tiny_lm.model, tiny_lm.tokenizer, tiny_lm.stop_ids, batch_window_ms=200), PROMPTS, 10)
+    head = VocabHead(tiny_lm.model, list(range(len(tiny_lm.tokenizer))))
+    restricted = run_all(Engine(tiny_lm.model, tiny_lm.tokenizer, tiny_lm.stop_ids, batch_window_ms=200, vocab=head), PROMPTS, 10)
+    assert [c.text for c in restricted] == [c.text for c in full]
+
+
+def test_decoding_steps_produce_only_the_output_vocabulary_and_each_rows_prompt(tiny_lm, monkeypatch):
+    """The first token comes from prefill's full head; every later one from the vocabulary or the row's prompt."""
+    from ragtune.serve.vocab import VocabHead
+
+    tok = tiny_lm.tokenizer
+    allowed = list(range(0, len(tok), 7))  # a vocabulary without most tokens
+    produced: dict[str, list[int]] = {}
+    push = engine_module._Row.push
+
+    def record(self, token, tokenizer, stop_ids):
+        produced.setdefault(self.req.prompt, []).append(token)
+        return push(self, token, tokenizer, stop_ids)
+
+    monkeypatch.setattr(engine_module._Row, "push", record)
+    engine = Engine(tiny_lm.model, tok, [], batch_window_ms=200, vocab=VocabHead(tiny_lm.model, allowed))
+    run_all(engine, PROMPTS, 12)
+    for prompt, tokens in produced.items():
+        permitted = set(allowed) | set(tok(prompt, add_special_tokens=False)["input_ids"])
+        assert len(tokens) == 12 and set(tokens[1:]) <= permitted, (prompt, set(tokens[1:]) - permitted)
+
+
+def test_the_output_vocabulary_keeps_the_documents_tokens_specials_and_bytes_not_other_scripts(tiny_tokenizer):
+    from ragtune.serve.vocab import output_vocab
+
+    texts = ["Nghỉ phép 12 ngày."]
+    ids = set(output_vocab(tiny_tokenizer, texts, common=len(tiny_tokenizer)))
+    assert set(tiny_tokenizer(texts[0], add_special_tokens=False)["input_ids"]) <= ids
+    assert set(tiny_tokenizer.all_special_ids) <= ids
+    decoded = tiny_tokenizer.batch_decode([[i] for i in range(len(tiny_tokenizer))])
+    foreign = {i for i, text in enumerate(decoded) if any(c in "QTwxzĐ" for c in text)}  # characters the texts never use
+    assert len(foreign) >= 5 and not foreign & ids
