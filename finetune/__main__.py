@@ -207,8 +207,9 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         check_resumable(ft.checkpoint_dir, run_record)
     if resume:
         log.info("--resume: %s", f"continuing from {checkpoint}" if checkpoint else f"no checkpoint in {ft.checkpoint_dir}, starting afresh")
-    ft.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    write_json(ft.checkpoint_dir / RUN_RECORD, run_record)  # what a later --resume must match
+    if trainer.is_world_process_zero():  # one writer under torchrun
+        ft.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        write_json(ft.checkpoint_dir / RUN_RECORD, run_record)  # what a later --resume must match
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     wall_s = time.perf_counter() - started
