@@ -171,7 +171,7 @@ class ServeSection(_Section):
     max_top_k: int = Field(20, ge=1, description="upper bound on a request's top_k")
     max_tokens_limit: int = Field(1024, ge=1, description="upper bound on a request's max_tokens")
     max_prompt_tokens: int = Field(4096, ge=64, description="a longer prompt loses its oldest history turns, else gets 422: one prefill stalls every stream")
-    output_vocab: Literal["full", "documents"] = Field("full", description="documents: decoding scores the tokens of the documents' languages (+ each prompt's), not all 262k (serve/vocab.py; bench/output_vocab.py)")
+    output_vocab: Literal["documents", "full"] = Field("documents", description="decoding scores the tokens of the documents' languages (+ each prompt's), not all 262k: 1.3x at one client, same answers (serve/vocab.py; bench/output_vocab.py); full = every token")
     min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
     coverage_threshold: float | Literal["auto", "none"] = Field(
         "auto", description="answer 'not found' without generating when this share of the question's term weight is in no passage; auto = calibrated with the adapter, none = never"

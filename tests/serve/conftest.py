@@ -52,6 +52,7 @@ def server(tiny_model_dir, tiny_embedder_dir, tiny_corpus, tmp_path):
         f"model.generator={tiny_model_dir}", f"model.embedder={tiny_embedder_dir}", f"model.models_dir={tmp_path}/models",
         f"index.output_dir={tmp_path}/index", f"finetune.output_dir={tmp_path}/none", f"finetune.merged_dir={tmp_path}/none2",
         "serve.reload_poll_s=0.3", f"serve.api_keys=[{KEY}]",
+        "serve.output_vocab=full",  # the random tiny model must not reach a stop token: the cancellation test needs a long answer
     ]  # fmt: skip
     with open(tmp_path / "server.log", "w") as log:
         try:

@@ -354,11 +354,11 @@ def test_a_version_that_fails_to_load_keeps_the_old_one_serving_and_polling_goes
 
 
 def test_the_documents_output_vocabulary_serves_from_the_index_tokens(make_client):
-    client = make_client("serve.output_vocab=documents")
+    client = make_client()  # the default
     r = client.post("/ask", json=QUESTION)
     assert r.status_code == 200 and r.json()["usage"]["completion_tokens"] >= 1
     vocab = client.app.state.services.engine.vocab
     tokenizer = client.app.state.services.lm.tokenizer
     chunk = client.app.state.services.retriever.chunks[0]
     assert set(tokenizer(chunk.text, add_special_tokens=False)["input_ids"]) <= vocab.known and len(vocab.known) < len(tokenizer)
-    assert make_client().app.state.services.engine.vocab is None  # the default: the full head
+    assert make_client("serve.output_vocab=full").app.state.services.engine.vocab is None
