@@ -117,6 +117,13 @@ async def run_to_end(backend: Backend, gen: Generation, timeout_s: float, discon
             watcher.cancel()
 
 
+async def stop(backend: Backend, gen: Generation) -> None:
+    """Cancel `gen` and wait until the backend has retired it: then `gen.result` holds its usage."""
+    backend.cancel(gen)
+    async for _ in backend.stream(gen):
+        pass
+
+
 async def deltas(backend: Backend, gen: Generation, disconnected: Disconnected | None = None,
                  timeout_s: float | None = None) -> AsyncIterator[str]:  # fmt: skip
     """Text deltas of `gen`; a client that leaves (or a consumer that stops early) cancels its generation. Past
@@ -132,9 +139,7 @@ async def deltas(backend: Backend, gen: Generation, disconnected: Disconnected |
             except StopAsyncIteration:
                 return
             except TimeoutError:
-                backend.cancel(gen)
-                async for _ in backend.stream(gen):  # the backend retires the row and reports usage
-                    pass
+                await stop(backend, gen)
                 raise GenerationTimeout(f"generation took longer than {timeout_s} s") from None
             if disconnected and await disconnected():
                 backend.cancel(gen)
@@ -326,9 +331,7 @@ class AnswerPipeline:
             async for delta in deltas(self.backend, gen, disconnected, self.timeout_s):
                 if watch.feed(delta):
                     blocked = True
-                    self.backend.cancel(gen)
-                    async for _ in self.backend.stream(gen):  # let the backend retire the row and report usage
-                        pass
+                    await stop(self.backend, gen)
                     break
                 for piece in verifier.feed(delta):  # words before a number at once, a number once its sentence checks
                     streamed = True

@@ -60,34 +60,11 @@ def test_made_up_methods_add_no_metric_series_and_500s_are_counted(make_client):
     text = client.get("/metrics").text
     assert "FOO" not in text, [line for line in text.splitlines() if "FOO" in line]
     assert 'ragtune_requests_total{method="OTHER",route="/ask",status="405"} 6.0' in text, [line for line in text.splitlines() if "OTHER" in line]
-    broken = make_client(engine=_BrokenEngine())
+    broken = make_client(engine=_FailingEngine(KeyError("a bug")))
     r = broken.post("/ask", json=QUESTION, headers={"X-Request-ID": "req-500"})
     assert r.status_code == 500 and r.json() == {"detail": "internal error", "request_id": "req-500"}
     assert r.headers["x-request-id"] == "req-500" and "Traceback" not in r.text
     assert 'ragtune_requests_total{method="POST",route="/ask",status="500"} 1.0' in broken.get("/metrics").text
-
-
-class _BrokenEngine:
-    """An engine with a bug: submit raises something no handler knows (routing code under test, not the model)."""
-
-    on_batch = on_finish = None
-
-    def stats(self):
-        return BackendStats(0, 0)
-
-    async def call(self, fn, *args, **kwargs):
-        return fn(*args, **kwargs)
-
-    def submit(self, *args, **kwargs):
-        raise KeyError("a bug")
-
-    def _never(self, gen):
-        raise AssertionError("nothing was submitted")
-
-    stream = complete = cancel = _never
-
-    def close(self):
-        pass
 
 
 def test_limits_name_the_field_and_leak_nothing(make_client):
@@ -112,20 +89,26 @@ def test_limits_name_the_field_and_leak_nothing(make_client):
     assert client.post("/ask", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
 
 
-class _FullEngine:
+class _FailingEngine:
+    """An engine whose submit raises `error` (QueueFull: a full queue; anything else: a bug); routing code is under
+    test, not the model."""
+
     on_batch = on_finish = None
 
+    def __init__(self, error: Exception, queued: int = 0):
+        self.error, self.queued = error, queued
+
     def stats(self):
-        return BackendStats(32, 0)
+        return BackendStats(self.queued, 0)
 
     async def call(self, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
     def submit(self, *args, **kwargs):
-        raise QueueFull("full")
+        raise self.error
 
     def _never(self, gen):
-        raise AssertionError("the full engine took no request")
+        raise AssertionError("nothing was submitted")
 
     stream = complete = cancel = _never
 
@@ -134,7 +117,7 @@ class _FullEngine:
 
 
 def test_overload_is_503_with_retry_after(make_client):
-    engine = _FullEngine()
+    engine = _FailingEngine(QueueFull("full"), queued=32)
     assert isinstance(engine, Backend)  # a change of the interface breaks the fake here, not in a route
     client = make_client(engine=engine)
     r = client.post("/ask", json=QUESTION)
