@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from ragtune.artifacts import replace_dir, staging_dir, write_json
@@ -29,12 +30,12 @@ from ragtune.evaluation import served
 from ragtune.finetune.data import Question, read_questions
 from ragtune.finetune.generation import generate_batch
 from ragtune.finetune.lora import ADAPTER_RECORD
-from ragtune.hardware import precision_dtype
+from ragtune.hardware import compute_threads, on_compute_thread, precision_dtype, single_threaded_main
 from ragtune.models import ModelNotFound, load_generator, pick_device
 from ragtune.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids
 from ragtune.rag.retrieve import build_retriever
 from ragtune.serve.attention import packed_decode_attention
-from ragtune.serve.generator import load_for_serving
+from ragtune.serve.generator import load_configured
 from ragtune.serve.pipeline import AnswerOptions
 
 log = logging.getLogger("eval")
@@ -159,7 +160,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(cfg, embedder=None) -> int:
-    """`ragtune eval`; `embedder` replaces the configured one (tests plug a fake in through this seam)."""
+    """`ragtune eval`; `embedder` replaces the configured one (tests plug a fake in through this seam).
+
+    The main thread computes single-threaded and the generation runs on compute threads, as in the server, so
+    the served system's latencies are the server's (ragtune/hardware.py)."""
+    single_threaded_main()
+    try:
+        return _run(cfg, embedder)
+    finally:
+        torch.set_num_threads(compute_threads())
+
+
+def _run(cfg, embedder) -> int:
     # --- setup -------------------------------------------------------------------------------
     ev, mc = cfg.eval, cfg.model
     every_question = read_questions(ev.questions)
@@ -190,35 +202,7 @@ def run(cfg, embedder=None) -> int:
     # --- generate and score --------------------------------------------------------------------
     per_question: dict[str, list[dict]] = {}
     answers: dict[str, list[str]] = {}
-    bar = tqdm(total=len(SYSTEMS) * len(questions), desc="eval", unit="answer")
-    for system in SYSTEMS:
-        use_rag = system.endswith("+rag")
-        prompts = []
-        for q, hs in zip(questions, hits, strict=True):
-            passages = [h.passage() for h in hs] if use_rag else []
-            prompts.append(render_prompt(tokenizer, build_messages(q.question, passages, (), mc.system_prompt)))
-        rows: list[dict] = [{}] * len(prompts)
-        texts = [""] * len(prompts)
-        # similar lengths batched together: less padding in prefill
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-        for start in range(0, len(order), ev.batch_size):
-            batch = order[start : start + ev.batch_size]
-            began = time.perf_counter()
-            if system.startswith("base"):
-                with model.disable_adapter():
-                    completions = generate_batch(model, tokenizer, [prompts[i] for i in batch], ev.max_new_tokens, stops)
-            else:
-                completions = generate_batch(model, tokenizer, [prompts[i] for i in batch], ev.max_new_tokens, stops)
-            per_answer_s = (time.perf_counter() - began) / len(batch)
-            for i, c in zip(batch, completions, strict=True):
-                sources = [(h.chunk.doc_id, h.chunk.heading) for h in hits[i]] if use_rag else []
-                context = "\n".join(h.chunk.text for h in hits[i]) if use_rag else ""
-                row = score_answer(questions[i], c.text, sources, context, mc.not_found_phrase)
-                row.update(completion_tokens=c.completion_tokens, latency_s=per_answer_s)
-                rows[i], texts[i] = row, c.text
-            bar.update(len(batch))
-        per_question[system], answers[system] = rows, texts
-    bar.close()
+    on_compute_thread(_four_way, cfg, model, tokenizer, stops, questions, hits, per_question, answers)
 
     # --- the served system, on every question ------------------------------------------------------
     del model, base  # the four-way model; the served one is loaded as the server loads it
@@ -263,6 +247,40 @@ def run(cfg, embedder=None) -> int:
     return 0
 
 
+def _four_way(cfg, model, tokenizer, stops, questions, hits, per_question: dict, answers: dict) -> None:
+    """Generate and score every question with the four systems (on a compute thread), filling the two dicts."""
+    ev, mc = cfg.eval, cfg.model
+    bar = tqdm(total=len(SYSTEMS) * len(questions), desc="eval", unit="answer")
+    for system in SYSTEMS:
+        use_rag = system.endswith("+rag")
+        prompts = []
+        for q, hs in zip(questions, hits, strict=True):
+            passages = [h.passage() for h in hs] if use_rag else []
+            prompts.append(render_prompt(tokenizer, build_messages(q.question, passages, (), mc.system_prompt)))
+        rows: list[dict] = [{}] * len(prompts)
+        texts = [""] * len(prompts)
+        # similar lengths batched together: less padding in prefill
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        for start in range(0, len(order), ev.batch_size):
+            batch = order[start : start + ev.batch_size]
+            began = time.perf_counter()
+            if system.startswith("base"):
+                with model.disable_adapter():
+                    completions = generate_batch(model, tokenizer, [prompts[i] for i in batch], ev.max_new_tokens, stops)
+            else:
+                completions = generate_batch(model, tokenizer, [prompts[i] for i in batch], ev.max_new_tokens, stops)
+            per_answer_s = (time.perf_counter() - began) / len(batch)
+            for i, c in zip(batch, completions, strict=True):
+                sources = [(h.chunk.doc_id, h.chunk.heading) for h in hits[i]] if use_rag else []
+                context = "\n".join(h.chunk.text for h in hits[i]) if use_rag else ""
+                row = score_answer(questions[i], c.text, sources, context, mc.not_found_phrase)
+                row.update(completion_tokens=c.completion_tokens, latency_s=per_answer_s)
+                rows[i], texts[i] = row, c.text
+            bar.update(len(batch))
+        per_question[system], answers[system] = rows, texts
+    bar.close()
+
+
 def served_run(cfg, retriever, questions: list[Question]) -> tuple[list[dict], dict[str, float | None]]:
     """Every question through the answer pipeline of `ragtune serve`, on the model the server would load;
     the scored rows and the answerability thresholds the pipeline applied."""
@@ -270,8 +288,7 @@ def served_run(cfg, retriever, questions: list[Question]) -> tuple[list[dict], d
     from ragtune.serve.services import Services
 
     mc = cfg.model
-    lm = load_for_serving(mc.generator, mc.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir, mc.device,
-                          mc.system_prompt, mc.inference_dtype)  # fmt: skip
+    lm = load_configured(cfg)
     services = Services(cfg, lm, retriever)
     services.start(Metrics())
     options = AnswerOptions(cfg.serve.top_k, cfg.serve.max_new_tokens, cfg.serve.temperature)

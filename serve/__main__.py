@@ -13,6 +13,7 @@ import uvicorn
 
 from ragtune.cli import run_stage
 from ragtune.config import Config
+from ragtune.hardware import single_threaded_main
 from ragtune.rag import store
 from ragtune.serve.app import create_app
 from ragtune.serve.services import load_services
@@ -21,6 +22,7 @@ from ragtune.serve.services import load_services
 def run(cfg: Config) -> int:
     cfg.serve.check_exposure()  # an open server on a network address is a config error, before anything loads
     store.current_dir(cfg.index.output_dir)  # IndexNotFound now, not after the model has loaded
+    single_threaded_main()  # the generation thread computes with every core (ragtune/hardware.py)
     services = load_services(cfg)
     uvicorn.run(create_app(cfg, services), host=cfg.serve.host, port=cfg.serve.port, log_level="info")
     return 0

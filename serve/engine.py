@@ -28,8 +28,19 @@ from dataclasses import dataclass, field
 import torch
 
 from ragtune.finetune.generation import Completion
+from ragtune.hardware import compute_threads
 from ragtune.serve.backend import BackendStats, PromptTooLong, QueueFull, effective_temperature
-from ragtune.serve.kvcache import growing, keep_rows, merge_caches, mergeable, new_cache
+from ragtune.serve.kvcache import (
+    growing,
+    keep_rows,
+    merge_caches,
+    mergeable,
+    new_cache,
+    rewind,
+    spare_room,
+    starts,
+)
+from ragtune.serve.speculate import Lookup, accepted
 from ragtune.serve.vocab import VocabHead
 
 log = logging.getLogger("serve.engine")
@@ -98,6 +109,8 @@ class _Row:
         self.req = req
         self.prompt_tokens = prompt_tokens
         self.extra = None  # the prompt tokens a restricted output vocabulary lacks (serve/vocab.py)
+        self.lookup: Lookup | None = None  # its prompt + answer n-grams, once it decodes alone (serve/speculate.py)
+        self.looked = 0  # answer tokens already in `lookup`
         self.tokens: list[int] = []
         self.sent = ""  # text already streamed
         self.done = False
@@ -191,11 +204,15 @@ class Engine:
     """The in-process `Backend`: continuous batching on one worker thread (see the module docstring)."""
 
     def __init__(self, model, tokenizer, stop_ids: list[int], max_batch: int = 8, max_queue: int = 32, batch_window_ms: float = 15,
-                 refusal_ids: Sequence[int] = (), max_prompt_tokens: int | None = None, vocab: VocabHead | None = None):  # fmt: skip
+                 refusal_ids: Sequence[int] = (), max_prompt_tokens: int | None = None, vocab: VocabHead | None = None,
+                 speculate: int = 0):  # fmt: skip
         self.model, self.tokenizer = model, tokenizer
         # decoding steps score only this output vocabulary (+ each row's prompt); None: the full head
         self.vocab = vocab
         self._decoder = model.get_decoder() if vocab is not None else None
+        # a greedy row decoding alone checks up to this many tokens guessed from its prompt in each forward
+        self.speculate = speculate
+        self.drafted = self.accepted = 0  # guessed tokens checked, and kept
         # a prompt and its answer fit in the model's positions; `max_prompt_tokens` bounds one prefill further
         self.context_tokens = context_tokens(model.config)
         self.max_prompt_tokens = max_prompt_tokens
@@ -284,6 +301,7 @@ class Engine:
 
     # --- worker thread -----------------------------------------------------------------------------
     def _run(self) -> None:
+        torch.set_num_threads(compute_threads())  # the caller's thread may compute single-threaded (ragtune/hardware.py)
         while not self._stop.is_set():
             newcomers: list[GenRequest] = []
             self._run_calls()
@@ -480,30 +498,64 @@ class Engine:
 
     @torch.inference_mode()
     def _step(self) -> None:
-        """One token for every running row."""
+        """One token for every running row; several for a greedy row alone whose answer copies its prompt."""
         batch = self._batch
+        draft = self._draft()
+        n = 1 + len(draft)
         width = batch.mask.shape[1]
-        mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), 1))], dim=1)
+        mask = torch.cat([batch.mask, batch.mask.new_ones((len(batch), n))], dim=1)
+        offsets = torch.arange(n, device=mask.device)
         step = {
-            "input_ids": torch.tensor(batch.next, device=mask.device)[:, None],
+            "input_ids": torch.tensor([[token, *draft] for token in batch.next], device=mask.device),
             "attention_mask": mask,
-            "position_ids": batch.mask.sum(dim=1, keepdim=True),  # real tokens so far = this token's position
+            "position_ids": batch.mask.sum(dim=1, keepdim=True) + offsets,  # real tokens so far = the next position
             "cache": batch.cache,
-            "cache_position": torch.tensor([width], device=mask.device),
+            "cache_position": width + offsets,
             "use_cache": True,
         }
+        held = starts(batch.cache) if draft else None
         if self.vocab is None:
-            logits = self.model(**step, logits_to_keep=1).logits[:, -1]
+            logits = self.model(**step, logits_to_keep=n).logits
         else:  # the decoder alone, then the head over the output vocabulary
-            hidden = self._decoder(**step).last_hidden_state[:, -1]
-            logits = self.vocab.logits(hidden, [row.extra for row in batch.rows])
-        batch.mask = mask
+            hidden = self._decoder(**step).last_hidden_state
+            extras = [row.extra for row in batch.rows for _ in range(n)]
+            logits = self.vocab.logits(hidden.flatten(0, 1), extras).unflatten(0, (len(batch), n))
         if self.on_batch:
             self.on_batch(len(batch))
-        batch.next = sample(logits, [row.req.temperature for row in batch.rows])
-        for row, token in zip(batch.rows, batch.next, strict=True):
-            row.push(token, self.tokenizer, self.stop_ids)
+        if draft:
+            chosen = logits[0].argmax(dim=-1).tolist()  # greedy after each guessed token
+            kept = accepted(draft, chosen)
+            self.drafted, self.accepted = self.drafted + len(draft), self.accepted + kept
+            rewind(batch.cache, held, len(draft) - kept)  # the cache forgets the guesses the model did not make
+            batch.mask = mask[:, : width + 1 + kept]
+            new = chosen[: kept + 1]  # the kept guesses and the model's own token after them
+            batch.next = new[-1:]
+            row = batch.rows[0]
+            for token in new:
+                row.push(token, self.tokenizer, self.stop_ids)
+                if row.done:
+                    break
+        else:
+            batch.mask = mask
+            batch.next = sample(logits[:, -1], [row.req.temperature for row in batch.rows])
+            for row, token in zip(batch.rows, batch.next, strict=True):
+                row.push(token, self.tokenizer, self.stop_ids)
         self._retire()
+
+    def _draft(self) -> list[int]:
+        """Tokens to check after the next one: the prompt-lookup guess of a greedy row decoding alone, within the
+        cache's spare room and the row's answer length; [] for a plain step."""
+        if not self.speculate or len(self._batch) != 1:
+            return []
+        row = self._batch.rows[0]
+        room = min(spare_room(self._batch.cache) - 1, self.speculate, row.req.max_new_tokens - len(row.tokens) - 1)
+        if effective_temperature(row.req.temperature) > 0 or room <= 0:
+            return []
+        if row.lookup is None:
+            row.lookup = Lookup(row.req.ids)
+        row.lookup.extend(row.tokens[row.looked :])
+        row.looked = len(row.tokens)
+        return row.lookup.draft(room)
 
     def _retire(self) -> None:
         """Finish rows that are done or cancelled and take them out of the batch."""

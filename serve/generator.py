@@ -7,11 +7,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from ragtune.config import ConfigError
 from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.hardware import precision_dtype
 from ragtune.models import load_generator, pick_device
 from ragtune.prompt import check_prompt_format, stop_token_ids
 from ragtune.serve.attention import packed_decode_attention
+from ragtune.serve.quant import int8_available, quantise_for_decoding
 
 log = logging.getLogger("serve.generator")
 
@@ -24,6 +26,7 @@ class LoadedModel:
     adapter: str | None  # adapter folder, when one is applied
     stop_ids: list[int]
     record: dict | None = None  # the adapter record (ragtune_adapter.json): prompt format, answerability, config
+    int8: bool = False  # decoding reads int8 copies of the linear weights (serve/quant.py)
 
 
 def display_name(ref: str) -> str:
@@ -32,12 +35,30 @@ def display_name(ref: str) -> str:
     return path.name if path.is_dir() else ref
 
 
+def load_configured(cfg) -> LoadedModel:
+    """`load_for_serving` with the config's model, adapter, device, dtype and decode weights: what serve and eval run."""
+    mc = cfg.model
+    return load_for_serving(mc.generator, mc.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir, mc.device,
+                            mc.system_prompt, mc.inference_dtype, mc.decode_weights)  # fmt: skip
+
+
 def load_for_serving(
     generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str,
-    dtype_setting: str = "auto",
+    dtype_setting: str = "auto", decode_weights: str = "dtype",
 ) -> LoadedModel:  # fmt: skip
     """The merged model if present and made from the adapter in `adapter_dir` (when there is one), else base +
-    adapter, else the bare base model (logged loudly)."""
+    adapter, else the bare base model (logged loudly); decoding with int8 weights where `decode_weights` says."""
+    lm = _load(generator_ref, models_dir, adapter_dir, merged_dir, device_pref, system_prompt, dtype_setting)
+    device = pick_device(device_pref)
+    if decode_weights == "int8" and not int8_available(device):
+        raise ConfigError(f"model.decode_weights is int8, but this torch has no int8-weight kernel for {device}; set it to auto")
+    if decode_weights == "int8" or (decode_weights == "auto" and int8_available(device)):
+        log.info("decoding with int8 weights: %d linear layers", quantise_for_decoding(lm.model))
+        lm.int8 = True
+    return lm
+
+
+def _load(generator_ref, models_dir, adapter_dir, merged_dir, device_pref, system_prompt, dtype_setting) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(device_pref)

@@ -186,3 +186,32 @@ def keep_rows(cache, mask: torch.Tensor, keep: list[int]) -> torch.Tensor:
         if layer.is_sliding:
             layer.cumulative_length = width
     return mask[:, mask.shape[1] - width :]
+
+
+def spare_room(cache) -> int:
+    """Tokens every layer can take in place (0 where a layer is not a growing one or a trim replaced its view):
+    a forward of that many tokens can be taken back with `rewind`."""
+    if not all(isinstance(layer, _GROWING) and layer.keys is getattr(layer, "_view", None) for layer in cache.layers):
+        return 0
+    return min(layer._buffer.keys.shape[-2] - layer._buffer.end for layer in cache.layers)
+
+
+def starts(cache) -> list[int]:
+    """Where each layer's held tokens start: what `rewind` restores a sliding layer's window from."""
+    return [layer._buffer.start for layer in cache.layers]
+
+
+def rewind(cache, before: list[int], drop: int) -> None:
+    """Take back the last `drop` tokens of a forward that fitted in `spare_room` (`before`: `starts` ahead of it).
+
+    A sliding layer moved its window on by every token of the forward; the tokens it let go of are still in
+    its buffer, so it moves back to keep the last W-1 of what remains, as if the dropped tokens never came."""
+    if drop <= 0:
+        return
+    for layer, start in zip(cache.layers, before, strict=True):
+        buf = layer._buffer
+        buf.end -= drop
+        if layer.is_sliding:
+            buf.start = max(start, buf.end - (layer.sliding_window - 1))
+            layer.cumulative_length -= drop
+        _hold(layer, buf)

@@ -14,7 +14,7 @@ from ragtune.prompt import stop_strings
 from ragtune.rag.retrieve import Retriever, build_retriever
 from ragtune.serve.backend import Backend
 from ragtune.serve.engine import Engine, context_tokens
-from ragtune.serve.generator import LoadedModel, load_for_serving, load_tokenizer_only
+from ragtune.serve.generator import LoadedModel, load_configured, load_tokenizer_only
 from ragtune.serve.metrics import Metrics
 from ragtune.serve.pipeline import AnswerPipeline
 from ragtune.serve.remote import RemoteEngine
@@ -39,7 +39,8 @@ class Services:
         if self.engine is None:
             self.engine = Engine(self.lm.model, self.lm.tokenizer, self.lm.stop_ids, cfg.serve.max_batch, cfg.serve.max_queue,
                                  refusal_ids=refusal_token_ids(self.lm.tokenizer, not_found_phrases(cfg)),
-                                 max_prompt_tokens=cfg.serve.max_prompt_tokens, vocab=self.output_vocab())  # fmt: skip
+                                 max_prompt_tokens=cfg.serve.max_prompt_tokens, vocab=self.output_vocab(),
+                                 speculate=cfg.serve.speculate_tokens)  # fmt: skip
         self.engine.on_batch = metrics.observe_batch
         self.engine.on_finish = metrics.observe_finish
         self.metrics = metrics
@@ -60,7 +61,7 @@ class Services:
         texts = [f"{c.title}\n{c.heading}\n{c.text}" for c in self.retriever.chunks]
         ids = output_vocab(self.lm.tokenizer, [*texts, mc.system_prompt, *not_found_phrases(self.config)])
         log.info("decoding scores %d of %d tokens (serve.output_vocab: documents)", len(ids), len(self.lm.tokenizer))
-        return VocabHead(self.lm.model, ids)
+        return VocabHead(self.lm.model, ids, int8=self.lm.int8)
 
     def reload_index(self) -> bool:
         """Load the published index version if it is new; True if it switched. Never raises: a version that fails
@@ -102,11 +103,7 @@ def load_services(cfg: Config) -> Services:
                               cfg.serve.generator_api_key, cfg.serve.max_queue, cfg.serve.request_timeout_s)  # fmt: skip
         log.info("generation goes to the remote %s (model %s)", cfg.serve.generator_url, engine.model)
         return Services(cfg, lm, build_retriever(cfg), engine)
-    lm = load_for_serving(
-        cfg.model.generator, cfg.model.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir,
-        cfg.model.device, cfg.model.system_prompt, cfg.model.inference_dtype,
-    )  # fmt: skip
-    return Services(cfg, lm, build_retriever(cfg))
+    return Services(cfg, load_configured(cfg), build_retriever(cfg))
 
 
 def get_services(request: Request) -> Services:

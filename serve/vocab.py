@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
+from ragtune.serve.quant import DECODE_ROWS, dequantised, int8_matmul, quantise_rows
+
 COMMON = 65_536  # the first ids of a SentencePiece/BPE vocabulary are its most frequent pieces
 
 
@@ -41,13 +43,17 @@ class VocabHead:
     """Logits over the full vocabulary from a hidden state, computed only for the output vocabulary and the
     given extra ids of each row (its prompt); -inf elsewhere."""
 
-    def __init__(self, model, ids: Sequence[int]):
+    def __init__(self, model, ids: Sequence[int], int8: bool = False):
         weight = model.get_output_embeddings().weight.detach()
         self.full = weight
         self.size = weight.shape[0]
         self.ids = torch.tensor(ids, dtype=torch.long, device=weight.device)
         self.known = set(ids)
         self.weight = weight[self.ids].contiguous()  # read once a step instead of the whole head
+        self.int8 = None
+        if int8:  # rounded as the linear layers are (serve/quant.py): few rows read the int8 copy, more the same values
+            self.int8 = quantise_rows(self.weight)
+            self.weight = dequantised(*self.int8)
         config = getattr(model.config, "text_config", None) or model.config
         self.softcap = getattr(config, "final_logit_softcapping", None)
 
@@ -58,7 +64,10 @@ class VocabHead:
     def logits(self, hidden: torch.Tensor, extras: Sequence[torch.Tensor]) -> torch.Tensor:
         """(rows, vocab) logits of `hidden` (rows, dim); row i also scores `extras[i]`."""
         out = torch.full((hidden.shape[0], self.size), float("-inf"), dtype=hidden.dtype, device=hidden.device)
-        out[:, self.ids] = hidden @ self.weight.T
+        if self.int8 is not None and hidden.shape[0] <= DECODE_ROWS and hidden.dtype == self.int8[1].dtype:
+            out[:, self.ids] = int8_matmul(hidden, *self.int8)
+        else:
+            out[:, self.ids] = hidden @ self.weight.T
         for row, extra in enumerate(extras):
             if len(extra):
                 out[row, extra] = hidden[row] @ self.full[extra].T

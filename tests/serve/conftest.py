@@ -75,7 +75,7 @@ def real_served(tmp_path):
 def _real_served(tmp_path, documents: dict[str, str], overrides: list[str], served: bool):
     from ragtune.rag.embedder import load_embedder
     from ragtune.rag.retrieve import build_retriever
-    from ragtune.serve.generator import load_for_serving
+    from ragtune.serve.generator import load_configured
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -87,7 +87,5 @@ def _real_served(tmp_path, documents: dict[str, str], overrides: list[str], serv
     cfg = load_config("config.yaml", overrides, env={})
     embedder = load_embedder(cfg.model.embedder)
     build_index(docs, cfg.index.output_dir, cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap, 8, embedder=embedder)
-    mc = cfg.model
-    lm = load_for_serving(mc.generator, mc.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir, mc.device,
-                          mc.system_prompt, mc.inference_dtype)  # fmt: skip
+    lm = load_configured(cfg)
     return cfg, lm, build_retriever(cfg, embedder=embedder)

@@ -7,6 +7,7 @@ import threading
 import pytest
 import torch
 
+from ragtune.hardware import compute_threads, single_threaded_main
 from ragtune.serve import engine as engine_module
 from ragtune.serve.backend import PromptTooLong
 from ragtune.serve.engine import Engine, prefill_groups, sample
@@ -383,3 +384,18 @@ def test_the_output_vocabulary_keeps_the_documents_tokens_specials_and_bytes_not
     decoded = tiny_tokenizer.batch_decode([[i] for i in range(len(tiny_tokenizer))])
     foreign = {i for i, text in enumerate(decoded) if any(c in "QTwxzĐ" for c in text)}  # characters the texts never use
     assert len(foreign) >= 5 and not foreign & ids
+
+
+def test_the_generation_thread_computes_with_every_core_while_the_caller_computes_alone(tiny_lm):
+    # the server's main thread is single-threaded; two multi-threaded OpenMP teams slow each other (ragtune/hardware.py)
+    single_threaded_main()
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, tiny_lm.stop_ids)
+
+    async def ask():
+        return await engine.call(torch.get_num_threads)
+
+    try:
+        assert asyncio.run(ask()) == compute_threads() and torch.get_num_threads() == 1
+    finally:
+        engine.close()
+        torch.set_num_threads(compute_threads())
