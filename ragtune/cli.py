@@ -51,9 +51,18 @@ def _eval(cfg, args) -> int:
 
 
 def _export(cfg, args) -> int:
-    from ragtune.finetune.export import export_merged
+    from ragtune.finetune.export import export_gguf, export_merged
+    from ragtune.models import PACKAGED, ModelNotFound, packaged_gguf
 
-    print(f"merged model {cfg.finetune.merged_dir} exported to {export_merged(cfg.finetune.merged_dir, args.out)}")
+    merged = cfg.finetune.merged_dir
+    if not args.gguf:
+        print(f"merged model {merged} exported to {export_merged(merged, args.out)}")
+        return 0
+    if cfg.model.generator not in PACKAGED:
+        raise ModelNotFound(f"--gguf writes from the packaged base GGUF; model.generator={cfg.model.generator!r} is not a "
+                            f"packaged model ({', '.join(PACKAGED)}): convert its merged folder with llama.cpp's convert_hf_to_gguf.py")
+    base = packaged_gguf(cfg.model.generator, cfg.model.models_dir)
+    print(f"merged model {merged} exported to {export_gguf(merged, base, args.out / f'{cfg.model.generator}-ragtune.gguf')}")
     return 0
 
 
@@ -104,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = stage("export", _export, "copy the adapter-merged Hugging Face model folder (finetune.merged_dir)")
     sub.add_argument("--out", type=Path, default=Path("artifacts/export"), help="destination folder (replaced whole)")
+    sub.add_argument("--gguf", action="store_true", help="write one GGUF file into --out instead (llama.cpp, Ollama)")
 
     stage("models", _models, "materialise the configured packaged generator now (make models)")
 

@@ -174,7 +174,7 @@ class ServeSection(_Section):
     max_top_k: int = Field(20, ge=1, description="upper bound on a request's top_k")
     max_tokens_limit: int = Field(1024, ge=1, description="upper bound on a request's max_tokens")
     max_prompt_tokens: int = Field(4096, ge=64, description="a longer prompt loses its oldest history turns, else gets 422: one prefill stalls every stream")
-    output_vocab: Literal["documents", "full"] = Field("documents", description="decoding scores the tokens of the documents' languages (+ each prompt's), not all 262k: 1.3x at one client, same answers (serve/vocab.py; bench/output_vocab.py); full = every token")
+    output_vocab: Literal["documents", "full"] = Field("documents", description="decoding scores the tokens of the documents' languages (+ each prompt's), not all 262k: 1.3x at one client, same answers (serve/vocab.py; bench/decode_levers.py); full = every token")
     speculate_tokens: int = Field(4, ge=0, le=64, description="a greedy answer decoding alone checks up to this many tokens copied from its prompt per forward (prompt lookup), same text (serve/speculate.py); 0 = off")
     min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
     coverage_threshold: float | Literal["auto", "none"] = Field(
