@@ -163,6 +163,15 @@ def test_export_copies_the_merged_model(tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["model"]  # no staging folder left behind
 
 
+def test_export_gguf_names_the_setting_for_a_model_that_is_not_packaged(tmp_path, tiny_model_dir):
+    merged = tmp_path / "artifacts" / "merged"
+    merged.mkdir(parents=True)
+    (merged / "ragtune_adapter.json").write_text("{}")
+    proc = ragtune(tmp_path, "export", "--gguf", f"model.generator={tiny_model_dir}")
+    assert proc.returncode != 0 and "model.generator" in error_line(proc) and "convert_hf_to_gguf" in error_line(proc)
+    assert not (tmp_path / "artifacts" / "export").exists()
+
+
 @pytest.mark.parametrize("module", ["ragtune.finetune", "ragtune.rag.index", "ragtune.rag.query", "ragtune.serve",
                                     "ragtune.evaluation", "ragtune.models", "ragtune"])  # fmt: skip
 def test_every_module_entry_point_is_the_command_line(module):
