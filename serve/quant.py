@@ -43,6 +43,14 @@ def int8_matmul(x: torch.Tensor, qweight: torch.Tensor, scale: torch.Tensor) -> 
     return torch._weight_int8pack_mm(x.reshape(rows, x.shape[-1]), qweight, scale).reshape(*x.shape[:-1], -1)
 
 
+def rounded_linear(x: torch.Tensor, weight: torch.Tensor, qweight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """x @ weight.T for weight = dequantised(qweight, scale): by the int8 kernel for up to DECODE_ROWS rows in the
+    scale's dtype (no autograd), else by the dtype's GEMM."""
+    if x.numel() > DECODE_ROWS * x.shape[-1] or x.dtype != scale.dtype or torch.is_grad_enabled():
+        return F.linear(x, weight)
+    return int8_matmul(x, qweight, scale)
+
+
 class Int8Linear(nn.Module):
     """A `nn.Linear` whose weight is rounded to int8: decoding-sized inputs read the int8 copy, wider ones the
     same rounded values in the dtype."""
@@ -57,9 +65,7 @@ class Int8Linear(nn.Module):
         self.bias = linear.bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.numel() > DECODE_ROWS * x.shape[-1] or x.dtype != self.scale.dtype or torch.is_grad_enabled():
-            return F.linear(x, self.weight, self.bias)
-        y = int8_matmul(x, self.qweight, self.scale)
+        y = rounded_linear(x, self.weight, self.qweight, self.scale)
         return y if self.bias is None else y + self.bias
 
 

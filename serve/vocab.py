@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from ragtune.serve.quant import DECODE_ROWS, dequantised, int8_matmul, quantise_rows
+from ragtune.serve.quant import dequantised, quantise_rows, rounded_linear
 
 COMMON = 65_536  # the first ids of a SentencePiece/BPE vocabulary are its most frequent pieces
 
@@ -64,10 +64,7 @@ class VocabHead:
     def logits(self, hidden: torch.Tensor, extras: Sequence[torch.Tensor]) -> torch.Tensor:
         """(rows, vocab) logits of `hidden` (rows, dim); row i also scores `extras[i]`."""
         out = torch.full((hidden.shape[0], self.size), float("-inf"), dtype=hidden.dtype, device=hidden.device)
-        if self.int8 is not None and hidden.shape[0] <= DECODE_ROWS and hidden.dtype == self.int8[1].dtype:
-            out[:, self.ids] = int8_matmul(hidden, *self.int8)
-        else:
-            out[:, self.ids] = hidden @ self.weight.T
+        out[:, self.ids] = hidden @ self.weight.T if self.int8 is None else rounded_linear(hidden, self.weight, *self.int8)
         for row, extra in enumerate(extras):
             if len(extra):
                 out[row, extra] = hidden[row] @ self.full[extra].T
