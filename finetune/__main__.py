@@ -280,7 +280,7 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
                 build_messages("Giờ làm việc là mấy giờ?", [Passage("Giờ làm việc từ 8h30 đến 17h30.", "Nội quy")], (), mc.system_prompt),
             ),
         ]
-        parity = merge_adapter(peft_model, tokenizer, ft.merged_dir, record, stops, probe)
+        parity = merge_adapter(peft_model, tokenizer, ft.merged_dir, record, stops, probe, precision_dtype(mc.inference_dtype, device))
         log.info("merged model saved to %s (%s)", ft.merged_dir, parity)
     elif (ft.merged_dir / ADAPTER_RECORD).exists():
         log.warning("%s was merged from an earlier adapter: the server serves base + the new adapter %s instead",

@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import torch
+
 from ragtune.artifacts import replace_dir, staging_dir
 from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.models import ModelNotFound
@@ -37,7 +39,6 @@ def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
     file never takes `out`'s name.
     """
     import gguf
-    import numpy as np
     from safetensors.torch import load_file
 
     if not (merged_dir / ADAPTER_RECORD).exists():
@@ -67,7 +68,7 @@ def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
         changed = 0
         for tensor in reader.tensors:
             key = by_gguf.get(tensor.name)
-            if key is not None and _differs(tensor, merged[key], gguf, np):
+            if key is not None and _differs(tensor, merged[key], gguf):
                 q8 = gguf.quants.quantize(merged[key].float().numpy(), gguf.GGMLQuantizationType.Q8_0)
                 writer.add_tensor(tensor.name, q8, raw_shape=q8.shape, raw_dtype=gguf.GGMLQuantizationType.Q8_0)
                 changed += 1
@@ -85,10 +86,12 @@ def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
     return out
 
 
-def _differs(tensor, weight, gguf, np) -> bool:
+def _differs(tensor, weight, gguf) -> bool:
     """Whether the merged `weight` is not what the base GGUF's `tensor` holds (beyond its quantisation)."""
     if "norm" in tensor.name:  # Gemma's norms are stored with +1 in GGUF (transformers subtracts it when loading)
         return False  # LoRA never trains norms
-    base = gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape(weight.shape)
-    # the merge starts from exactly these dequantised values in fp32: an untouched tensor is equal to float noise
-    return bool(np.abs(base - weight.float().numpy()).max() > 1e-6 * max(np.abs(base).max(), 1e-6))
+    base = torch.from_numpy(gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape(weight.shape))
+    # the merge starts from exactly these dequantised values in fp32, saved in the inference dtype: an untouched
+    # tensor is them rounded to that dtype, up to float noise
+    scale = max(float(base.abs().max()), 1e-6)
+    return bool((base.to(weight.dtype).float() - weight.float()).abs().max() > 1e-6 * scale)

@@ -66,8 +66,10 @@ class SupervisedTrainer(Trainer):
         return (loss, {"loss": loss}) if return_outputs else loss
 
 
-def merge_adapter(peft_model, tokenizer, merged_target: Path, record: dict, stop_ids: list[int], parity_prompts: list[str]) -> dict:
-    """Merge LoRA into the base weights, save atomically, and prove greedy parity with base+adapter."""
+def merge_adapter(peft_model, tokenizer, merged_target: Path, record: dict, stop_ids: list[int], parity_prompts: list[str],
+                  dtype: torch.dtype | None = None) -> dict:  # fmt: skip
+    """Merge LoRA into the base weights, prove greedy parity with base+adapter, and save atomically in `dtype` (the
+    inference dtype: the server loads the file as it is, so loading never holds a wider copy in memory)."""
     before = generate_batch(peft_model, tokenizer, parity_prompts, 24, stop_ids)
     merged = peft_model.merge_and_unload()
     after = generate_batch(merged, tokenizer, parity_prompts, 24, stop_ids)
@@ -76,6 +78,8 @@ def merge_adapter(peft_model, tokenizer, merged_target: Path, record: dict, stop
     staging = staging_dir(merged_target)
     merged.generation_config.eos_token_id = stop_ids
     merged.generation_config.pad_token_id = tokenizer.pad_token_id
+    if dtype is not None:
+        merged = merged.to(dtype)
     merged.save_pretrained(staging, safe_serialization=True)
     tokenizer.save_pretrained(staging)
     write_json(staging / ADAPTER_RECORD, {**record, "merged": True})

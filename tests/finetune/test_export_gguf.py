@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from transformers import AutoModelForCausalLM
 
 from ragtune.finetune.export import export_gguf
 from ragtune.finetune.lora import ADAPTER_RECORD
@@ -29,10 +30,10 @@ def merged(tmp_path_factory):
                 a, b = torch.randn(4, in_dim, generator=generator), torch.randn(out_dim, 4, generator=generator)
                 linear.weight += 0.05 * linear.weight.std() * (b @ a) / 4  # about a trained LoRA's size
     folder = tmp_path_factory.mktemp("merged")
-    model.save_pretrained(folder)
+    model.to(torch.bfloat16).save_pretrained(folder)  # as `ragtune finetune` saves it on a CPU with native bf16
     tok.save_pretrained(folder)
     (folder / ADAPTER_RECORD).write_text(json.dumps({"base_model": "gemma3-270m", "merged": True}))
-    return folder, model, tok
+    return folder, AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval(), tok
 
 
 def last_logits_llama_cpp(path: Path, prompt: str) -> np.ndarray:
@@ -71,7 +72,7 @@ def test_the_exported_gguf_is_the_merged_model_in_llama_cpp(merged, tmp_path):
     exported, before = last_logits_llama_cpp(out, prompt), last_logits_llama_cpp(base, prompt)
     top = np.argsort(-torch_logits)[:5]
     assert np.corrcoef(exported, torch_logits)[0, 1] > 0.995  # llama.cpp computes what torch computes
-    assert list(np.argsort(-exported)[:5]) == list(top)
+    assert exported.argmax() == top[0] and set(np.argsort(-exported)[:5]) == set(top)  # near-ties may swap below the top
     error, base_error = np.abs(exported - torch_logits)[top].mean(), np.abs(before - torch_logits)[top].mean()
     assert error < base_error / 2, (error, base_error)  # the merged weights are in the file, not the base's
 

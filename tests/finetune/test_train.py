@@ -38,7 +38,9 @@ def overrides(tmp_path: Path, tiny_model_dir: Path, *extra: str) -> list[str]:
 
 
 def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_path, tiny_model_dir):
-    assert finetune_main(["--config", str(tmp_path / "none.yaml"), *overrides(tmp_path, tiny_model_dir, "finetune.max_steps=4")]) == 0
+    # fp32 inference: the merged model is saved in fp32 and must equal base + adapter
+    args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=4", "model.inference_dtype=fp32")
+    assert finetune_main(["--config", str(tmp_path / "none.yaml"), *args]) == 0
     adapter = tmp_path / "adapter"
     names = {p.name for p in adapter.iterdir()}
     assert {"adapter_model.safetensors", "adapter_config.json", ADAPTER_RECORD, "train_report.json", "loss.png"} <= names
@@ -54,6 +56,21 @@ def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_pat
         merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")(ids).logits
     assert not torch.allclose(plain, tuned)  # the adapter changed the model
     torch.testing.assert_close(tuned, merged, rtol=1e-4, atol=1e-5)
+
+
+def test_the_merged_model_is_saved_in_the_inference_dtype(tmp_path, tiny_model_dir):
+    """The server loads it as it is: an fp32 file loaded as bf16 held both copies (and the file) in memory."""
+    from ragtune.hardware import precision_dtype
+
+    args = overrides(tmp_path, tiny_model_dir, "finetune.max_steps=2", "finetune.compare_rows=0")
+    assert finetune_main(["--config", str(tmp_path / "none.yaml"), *args]) == 0
+    expected = precision_dtype("auto", "cpu")
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")  # the dtype it was saved in
+    assert merged.dtype == expected
+    ids = torch.tensor([[1, 5, 9, 30, 42, 7]])
+    with torch.no_grad():
+        tuned = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), tmp_path / "adapter").eval()
+        torch.testing.assert_close(merged.float()(ids).logits, tuned.to(expected).float()(ids).logits, rtol=0.05, atol=0.05)
 
 
 def test_resume_after_a_killed_run_continues_from_the_checkpoint_of_the_same_run_only(tmp_path, tiny_model_dir, capsys):
