@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 
 import torch
@@ -72,3 +73,12 @@ def on_compute_thread(fn, *args, **kwargs):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
+
+
+def release_free_memory() -> None:
+    """Hand the memory that start-up freed back to the system (glibc keeps freed heap for reuse; a server that
+    has loaded its models will not reuse most of it). A no-op where the C library is not glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

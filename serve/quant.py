@@ -27,14 +27,15 @@ def int8_available(device: str) -> bool:
 
 def quantise_rows(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(int8 weight, per-row scale in the weight's dtype) with weight ~= int8 * scale[:, None]."""
-    w = weight.detach().float()
+    w = weight.detach().to(torch.float32, copy=True)  # the one full-size temporary: the rest works in place
     scale = (w.abs().amax(dim=1).clamp(min=1e-12) / 127).to(weight.dtype)  # stored as the kernel takes it, then used
-    return torch.round(w / scale.float()[:, None]).clamp(-127, 127).to(torch.int8).contiguous(), scale
+    return w.div_(scale.float()[:, None]).round_().clamp_(-127, 127).to(torch.int8), scale
 
 
 def dequantised(qweight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """The rounded weight in the scale's dtype: what wider inputs multiply with."""
-    return (qweight.float() * scale.float()[:, None]).to(scale.dtype)
+    # |q| <= 127 is exact in any float dtype, and one rounded product is what fp32-then-round would give
+    return qweight.to(scale.dtype).mul_(scale[:, None])
 
 
 def int8_matmul(x: torch.Tensor, qweight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,7 @@ from fastapi import Request
 
 from ragtune.answerability import refusal_token_ids
 from ragtune.config import Config
+from ragtune.hardware import release_free_memory
 from ragtune.prompt import stop_strings
 from ragtune.rag.retrieve import Retriever, build_retriever
 from ragtune.serve.backend import Backend
@@ -41,6 +42,7 @@ class Services:
                                  refusal_ids=refusal_token_ids(self.lm.tokenizer, not_found_phrases(cfg)),
                                  max_prompt_tokens=cfg.serve.max_prompt_tokens, vocab=self.output_vocab(),
                                  speculate=cfg.serve.speculate_tokens)  # fmt: skip
+            release_free_memory()  # what loading, quantising and building the output vocabulary freed
         self.engine.on_batch = metrics.observe_batch
         self.engine.on_finish = metrics.observe_finish
         self.metrics = metrics
