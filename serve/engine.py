@@ -186,9 +186,9 @@ def _refused(req: GenRequest) -> bool:
     return req.refusal_threshold is not None and req.refusal_score is not None and req.refusal_score >= req.refusal_threshold
 
 
-def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95) -> list[int]:
+def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95, ids: torch.Tensor | None = None) -> list[int]:
     """Greedy for rows at temperature 0 (or below MIN_TEMPERATURE), nucleus sampling for the others; one row's
-    setting never affects another."""
+    setting never affects another. `ids`: the token id of each column (serve/vocab.py), else the column index."""
     tokens = logits.argmax(dim=-1)
     for i, temperature in enumerate(temperatures):
         if effective_temperature(temperature) > 0:
@@ -197,7 +197,7 @@ def sample(logits: torch.Tensor, temperatures: list[float], top_p: float = 0.95)
             outside = ordered.cumsum(0) - ordered > top_p  # keep the smallest set whose mass reaches top_p
             ordered[outside] = 0
             tokens[i] = order[torch.multinomial(ordered, 1)]
-    return tokens.tolist()
+    return (tokens if ids is None else ids.gather(1, tokens[:, None]).squeeze(1)).tolist()
 
 
 class Engine:
@@ -514,16 +514,18 @@ class Engine:
             "use_cache": True,
         }
         held = starts(batch.cache) if draft else None
+        ids = None  # the token id of each logits column, when not the column's index
         if self.vocab is None:
             logits = self.model(**step, logits_to_keep=n).logits
         else:  # the decoder alone, then the head over the output vocabulary
             hidden = self._decoder(**step).last_hidden_state
             extras = [row.extra for row in batch.rows for _ in range(n)]
-            logits = self.vocab.logits(hidden.flatten(0, 1), extras).unflatten(0, (len(batch), n))
+            logits, ids = (t.unflatten(0, (len(batch), n)) for t in self.vocab.logits(hidden.flatten(0, 1), extras))
         if self.on_batch:
             self.on_batch(len(batch))
         if draft:
-            chosen = logits[0].argmax(dim=-1).tolist()  # greedy after each guessed token
+            best = logits[0].argmax(dim=-1, keepdim=True)  # greedy after each guessed token
+            chosen = (best if ids is None else ids[0].gather(1, best)).squeeze(1).tolist()
             kept = accepted(draft, chosen)
             self.drafted, self.accepted = self.drafted + len(draft), self.accepted + kept
             rewind(batch.cache, held, len(draft) - kept)  # the cache forgets the guesses the model did not make
@@ -537,7 +539,7 @@ class Engine:
                     break
         else:
             batch.mask = mask
-            batch.next = sample(logits[:, -1], [row.req.temperature for row in batch.rows])
+            batch.next = sample(logits[:, -1], [row.req.temperature for row in batch.rows], ids=None if ids is None else ids[:, -1])
             for row, token in zip(batch.rows, batch.next, strict=True):
                 row.push(token, self.tokenizer, self.stop_ids)
         self._retire()

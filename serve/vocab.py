@@ -61,13 +61,22 @@ class VocabHead:
         """A row's prompt tokens the output vocabulary lacks (computed once, when the row is admitted)."""
         return torch.tensor(sorted(set(prompt_ids) - self.known), dtype=torch.long, device=self.ids.device)
 
-    def logits(self, hidden: torch.Tensor, extras: Sequence[torch.Tensor]) -> torch.Tensor:
-        """(rows, vocab) logits of `hidden` (rows, dim); row i also scores `extras[i]`."""
-        out = torch.full((hidden.shape[0], self.size), float("-inf"), dtype=hidden.dtype, device=hidden.device)
-        out[:, self.ids] = hidden @ self.weight.T if self.int8 is None else rounded_linear(hidden, self.weight, *self.int8)
-        for row, extra in enumerate(extras):
-            if len(extra):
-                out[row, extra] = hidden[row] @ self.full[extra].T
+    def logits(self, hidden: torch.Tensor, extras: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scores of `hidden` (rows, dim) over the output vocabulary and row i's `extras[i]` only, and the token id
+        of each column: (rows, columns) each. Columns past a row's extras score -inf. Sampling in this space is
+        sampling over the whole vocabulary with -inf elsewhere, without a 262k-wide row to fill and scan."""
+        rows = hidden.shape[0]
+        scores = hidden @ self.weight.T if self.int8 is None else rounded_linear(hidden, self.weight, *self.int8)
+        ids = self.ids.expand(rows, -1)
+        width = max((len(e) for e in extras), default=0)
+        if width:
+            more = torch.full((rows, width), float("-inf"), dtype=scores.dtype, device=scores.device)
+            more_ids = torch.zeros((rows, width), dtype=torch.long, device=scores.device)
+            for row, extra in enumerate(extras):
+                if len(extra):
+                    more[row, : len(extra)] = hidden[row] @ self.full[extra].T
+                    more_ids[row, : len(extra)] = extra
+            scores, ids = torch.cat([scores, more], dim=1), torch.cat([ids, more_ids], dim=1)
         if self.softcap:
-            out = torch.tanh(out / self.softcap) * self.softcap
-        return out
+            scores = torch.tanh(scores / self.softcap) * self.softcap
+        return scores, ids

@@ -334,9 +334,9 @@ def test_a_prompt_without_room_for_its_answer_is_refused_at_submit(tiny_lm):
         engine.close()
 
 
-def run_all(engine: Engine, prompts: list[str], n: int) -> list:
+def run_all(engine: Engine, prompts: list[str], n: int, temperature: float = 0.0) -> list:
     async def go():
-        return await asyncio.gather(*(engine.complete(engine.submit(p, n, 0.0)) for p in prompts))
+        return await asyncio.gather(*(engine.complete(engine.submit(p, n, temperature)) for p in prompts))
 
     try:
         return asyncio.run(go())
@@ -353,8 +353,10 @@ def test_an_output_vocabulary_holding_every_token_decodes_exactly_as_the_full_he
     assert [c.text for c in restricted] == [c.text for c in full]
 
 
-def test_decoding_steps_produce_only_the_output_vocabulary_and_each_rows_prompt(tiny_lm, monkeypatch):
-    """The first token comes from prefill's full head; every later one from the vocabulary or the row's prompt."""
+@pytest.mark.parametrize("temperature", [0.0, 1.5])
+def test_decoding_steps_produce_only_the_output_vocabulary_and_each_rows_prompt(tiny_lm, monkeypatch, temperature):
+    """The first token comes from prefill's full head; every later one from the vocabulary or the row's prompt,
+    greedy or sampled."""
     from ragtune.serve.vocab import VocabHead
 
     tok = tiny_lm.tokenizer
@@ -368,7 +370,7 @@ def test_decoding_steps_produce_only_the_output_vocabulary_and_each_rows_prompt(
 
     monkeypatch.setattr(engine_module._Row, "push", record)
     engine = Engine(tiny_lm.model, tok, [], batch_window_ms=200, vocab=VocabHead(tiny_lm.model, allowed))
-    run_all(engine, PROMPTS, 12)
+    run_all(engine, PROMPTS, 12, temperature)
     for prompt, tokens in produced.items():
         permitted = set(allowed) | set(tok(prompt, add_special_tokens=False)["input_ids"])
         assert len(tokens) == 12 and set(tokens[1:]) <= permitted, (prompt, set(tokens[1:]) - permitted)
