@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from ragtune.serve.quant import dequantised, quantise_rows, rounded_linear
+from ragtune.serve.quant import quantise_rows, rounded_linear
 
 COMMON = 65_536  # the first ids of a SentencePiece/BPE vocabulary are its most frequent pieces
 
@@ -51,9 +51,9 @@ class VocabHead:
         self.known = set(ids)
         self.weight = weight[self.ids].contiguous()  # read once a step instead of the whole head
         self.int8 = None
-        if int8:  # rounded as the linear layers are (serve/quant.py): few rows read the int8 copy, more the same values
+        if int8:  # rounded as the linear layers are (serve/quant.py), held only in int8
             self.int8 = quantise_rows(self.weight)
-            self.weight = dequantised(*self.int8)
+            self.weight = None
         config = getattr(model.config, "text_config", None) or model.config
         self.softcap = getattr(config, "final_logit_softcapping", None)
 
@@ -66,7 +66,7 @@ class VocabHead:
         of each column: (rows, columns) each. Columns past a row's extras score -inf. Sampling in this space is
         sampling over the whole vocabulary with -inf elsewhere, without a 262k-wide row to fill and scan."""
         rows = hidden.shape[0]
-        scores = hidden @ self.weight.T if self.int8 is None else rounded_linear(hidden, self.weight, *self.int8)
+        scores = hidden @ self.weight.T if self.int8 is None else rounded_linear(hidden, *self.int8)
         ids = self.ids.expand(rows, -1)
         width = max((len(e) for e in extras), default=0)
         if width:

@@ -35,7 +35,8 @@ def test_decoding_and_wide_inputs_multiply_by_the_same_rounded_weights(dtype):
     # the rounding itself: at most half a step of each row's scale
     q, scale = quantise_rows(original)
     assert (q.float() * scale.float()[:, None] - original.float()).abs().max() <= scale.float().max() * 0.51
-    assert torch.equal(quantised.weight.detach(), dequantised(q, scale))
+    assert torch.equal(dequantised(quantised.qweight, quantised.scale), dequantised(q, scale))
+    assert not any(p.numel() == original.numel() for p in quantised.parameters())  # no other copy of the weight
 
 
 def test_int8_logits_stay_close_to_the_unrounded_model(tiny_lm):
@@ -70,3 +71,17 @@ def test_the_configured_decode_weights_reach_the_served_model(tiny_model_dir, tm
     for setting in ("auto", "int8"):  # auto: int8 on this CPU
         lm = load_for_serving(*args, setting)
         assert lm.int8 and layers(lm) == 2 * 7
+
+
+def test_a_lora_wrapped_model_keeps_its_adapter_layers_and_decodes_with_int8_base_weights(tiny_lm):
+    # served as base + adapter when there is no merged model (finetune --no-merge)
+    from peft import LoraConfig, get_peft_model
+
+    model = get_peft_model(copy.deepcopy(tiny_lm.model), LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)).eval()
+    ids = tiny_lm.tokenizer(PROMPTS[1], return_tensors="pt", add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        exact = model(ids).logits[0, -1]
+        assert quantise_for_decoding(model) == 2 * 7  # the base layers only: LoRA's A and B stay nn.Linear
+        one_row = model(ids[:, :1]).logits  # the int8 kernel, through peft's wrapper
+        rounded = model(ids).logits[0, -1]
+    assert one_row.shape[1] == 1 and (rounded - exact).abs().max() < 0.02 * (exact.max() - exact.min())
