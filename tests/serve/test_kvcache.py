@@ -18,14 +18,16 @@ def decode(model, cache, prompt: torch.Tensor, steps: int) -> list[torch.Tensor]
 
 
 @pytest.mark.parametrize("lm", ["tiny_model", "sliding_lm"])  # Llama; Gemma 3 with a window of 8 on one layer
-@torch.inference_mode()
 def test_growing_layers_give_the_library_cache_logits(lm, request, monkeypatch):
+    # the fixture is made outside inference mode: the session's tiny model is trained by later tests
     model = request.getfixturevalue(lm)
     monkeypatch.setattr(kv, "ROOM", 3)  # the room runs out every few steps: rebuffering is exercised many times
     prompt = torch.randint(5, model.config.vocab_size, (2, 13), generator=torch.Generator().manual_seed(0))
     ours, theirs = kv.new_cache(model.config), DynamicCache(config=model.config)
     assert {type(layer) for layer in ours.layers} <= {kv.GrowingLayer, kv.GrowingSlidingLayer}
-    for a, b in zip(decode(model, ours, prompt, 20), decode(model, theirs, prompt, 20), strict=True):
+    with torch.inference_mode():
+        pairs = list(zip(decode(model, ours, prompt, 20), decode(model, theirs, prompt, 20), strict=True))
+    for a, b in pairs:
         torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
     assert ours.get_seq_length() == theirs.get_seq_length() == 33
     for a, b in zip(ours.layers, theirs.layers, strict=True):
