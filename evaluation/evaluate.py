@@ -200,9 +200,7 @@ def _run(cfg, embedder) -> int:
     }
 
     # --- generate and score --------------------------------------------------------------------
-    per_question: dict[str, list[dict]] = {}
-    answers: dict[str, list[str]] = {}
-    on_compute_thread(_four_way, cfg, model, tokenizer, stops, questions, hits, per_question, answers)
+    per_question, answers = on_compute_thread(_four_way, cfg, model, tokenizer, stops, questions, hits)
 
     # --- the served system, on every question ------------------------------------------------------
     del model, base  # the four-way model; the served one is loaded as the server loads it
@@ -247,9 +245,12 @@ def _run(cfg, embedder) -> int:
     return 0
 
 
-def _four_way(cfg, model, tokenizer, stops, questions, hits, per_question: dict, answers: dict) -> None:
-    """Generate and score every question with the four systems (on a compute thread), filling the two dicts."""
+def _four_way(cfg, model, tokenizer, stops, questions, hits) -> tuple[dict[str, list[dict]], dict[str, list[str]]]:
+    """Every question generated and scored by the four systems (run on a compute thread): the scored rows and
+    the answer texts of each system."""
     ev, mc = cfg.eval, cfg.model
+    per_question: dict[str, list[dict]] = {}
+    answers: dict[str, list[str]] = {}
     bar = tqdm(total=len(SYSTEMS) * len(questions), desc="eval", unit="answer")
     for system in SYSTEMS:
         use_rag = system.endswith("+rag")
@@ -279,6 +280,7 @@ def _four_way(cfg, model, tokenizer, stops, questions, hits, per_question: dict,
             bar.update(len(batch))
         per_question[system], answers[system] = rows, texts
     bar.close()
+    return per_question, answers
 
 
 def served_run(cfg, retriever, questions: list[Question]) -> tuple[list[dict], dict[str, float | None]]:

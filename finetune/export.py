@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import torch
 
-from ragtune.artifacts import replace_dir, staging_dir
+from ragtune.artifacts import atomic_file, replace_dir, staging_dir
 from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.models import ModelNotFound
 
@@ -56,10 +55,8 @@ def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
         name = names.get_name(key, try_suffixes=(".weight", ".bias"))
         if name is not None:
             by_gguf[name] = key
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    writer = gguf.GGUFWriter(partial, arch)
-    try:
+    with atomic_file(out) as partial:
+        writer = gguf.GGUFWriter(partial, arch)
         for field in reader.fields.values():
             if field.name.startswith("GGUF.") or field.name == "general.architecture":
                 continue  # the file's own header entries; the writer adds them
@@ -80,9 +77,6 @@ def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
     return out
 
 

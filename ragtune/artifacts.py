@@ -15,6 +15,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 AT_FDCWD = -100
@@ -27,6 +29,19 @@ def write_json(path: Path, data) -> None:
         f.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target` to write the file to; on success it takes `target`'s name in one step,
+    on an error it is removed: `target` is the old file or the whole new one, never half of it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def fsync_dir(path: Path) -> None:

