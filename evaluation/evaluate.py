@@ -22,14 +22,13 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ragtune.artifacts import replace_dir, staging_dir, write_json
+from ragtune.artifacts import ADAPTER_RECORD, replace_dir, staging_dir, write_json
 from ragtune.cli import run_stage
 from ragtune.config import config_to_dict
 from ragtune.evaluation import metrics as M
 from ragtune.evaluation import served
 from ragtune.finetune.data import Question, read_questions
 from ragtune.finetune.generation import generate_batch
-from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.hardware import compute_threads, on_compute_thread, precision_dtype, single_threaded_main
 from ragtune.models import ModelNotFound, load_generator, pick_device
 from ragtune.prompt import build_messages, check_prompt_format, render_prompt, stop_token_ids

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import torch
 
-from ragtune.artifacts import atomic_file, replace_dir, staging_dir
-from ragtune.finetune.lora import ADAPTER_RECORD
+from ragtune.artifacts import ADAPTER_RECORD, atomic_file, replace_dir, staging_dir
 from ragtune.models import ModelNotFound
 
 

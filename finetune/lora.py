@@ -8,11 +8,9 @@ import torch
 import torch.nn.functional as F
 from transformers import Trainer
 
-from ragtune.artifacts import replace_dir, staging_dir, write_json
+from ragtune.artifacts import ADAPTER_RECORD, replace_dir, staging_dir, write_json
 from ragtune.finetune.data import IGNORE_INDEX
 from ragtune.finetune.generation import generate_batch
-
-ADAPTER_RECORD = "ragtune_adapter.json"  # base model, prompt format, config: what the server checks
 
 
 def pad_collate(pad_token_id: int):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ragtune.config import PACKAGED_EMBEDDERS
 from ragtune.errors import RagtuneError
@@ -37,7 +39,7 @@ AUTOCAST_MIN_TEXTS = 8  # fewer texts (queries) are embedded in fp32
 
 
 class Embedder:
-    """A sentence-transformers model that encodes under bf16 autocast where the hardware has native bf16.
+    """A sentence-transformers model (or a `SentenceEncoder`) that encodes under bf16 autocast where the hardware has native bf16.
 
     Weights stay fp32 and autocast keeps normalisation and pooling in fp32, so vectors match fp32 ones to a
     cosine of ~0.9999 (tests/rag/test_embedder_precision.py) while index builds run about twice as fast on a
@@ -64,17 +66,92 @@ class Embedder:
 
 
 def load_embedder(ref: str, device: str = "cpu", precision: str = "auto") -> Embedder:
-    from sentence_transformers import SentenceTransformer
-
+    """The embedder `ref` names: a plain sentence-transformers folder (`SentenceEncoder.accepts`: the packaged
+    MiniLM and most retrieval models) through transformers alone, anything else through sentence-transformers."""
     source = resolve_embedder(ref)
     try:
-        model = SentenceTransformer(source, device=device)
+        if SentenceEncoder.accepts(Path(source)):
+            model = SentenceEncoder(Path(source), device)
+        else:
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(source, device=device)
     except OSError as e:
         raise EmbedderNotFound(
             f"model.embedder={ref!r} could not be loaded ({str(e).splitlines()[0]}). Set model.embedder to "
             f"{', '.join(PACKAGED_EMBEDDERS)}, a local sentence-transformers folder, or a hub id (needs a network)"
         ) from None
     return Embedder(model, precision_dtype(precision, device))
+
+
+POOLING = {"mean": "pooling_mode_mean_tokens", "cls": "pooling_mode_cls_token"}  # new-style name: old-style flag
+
+
+class SentenceEncoder:
+    """A sentence-transformers folder of the plain kind, encoded with transformers alone: a transformer, mean or
+    CLS pooling, optionally unit length, no prompts. The vectors are sentence-transformers' own (texts stripped,
+    truncated at the model's max_seq_length, padding masked out of the mean; tests/rag/test_embedder_precision.py).
+
+    Why not the library itself: importing sentence_transformers imports its training stack (datasets, pandas,
+    pyarrow, scikit-learn): +0.28 GB in every server process, which only ever embeds queries."""
+
+    def __init__(self, folder: Path, device: str = "cpu"):
+        from transformers import AutoModel, AutoTokenizer
+
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
+        self.pooling = pooling.get("pooling_mode") or next(mode for mode, flag in POOLING.items() if pooling.get(flag))
+        self.normalize = len(modules) == 3
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        self.model = AutoModel.from_pretrained(folder).to(device).eval()
+        bert = _json(folder / "sentence_bert_config.json")
+        self.max_seq_length = bert.get("max_seq_length") or min(self.tokenizer.model_max_length, self.model.config.max_position_embeddings)
+        self.device = self.model.device
+
+    @staticmethod
+    def accepts(folder: Path) -> bool:
+        """Whether `folder` is a sentence-transformers model this class encodes exactly as the library does."""
+        if not (folder / "modules.json").is_file():
+            return False  # a hub id, or not a sentence-transformers folder
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]) or modules[0]["path"]:
+            return False
+        pooling = _json(folder / modules[1]["path"] / "config.json")
+        old_style = [flag for flag, on in pooling.items() if flag.startswith("pooling_mode_") and on]
+        mode = pooling.get("pooling_mode") or (old_style[0] if len(old_style) == 1 else None)
+        prompts = _json(folder / "config_sentence_transformers.json").get("prompts") or {}
+        return (mode in POOLING or mode in POOLING.values()) and not any(prompts.values()) \
+            and not _json(folder / "sentence_bert_config.json").get("do_lower_case")  # fmt: skip
+
+    def get_embedding_dimension(self) -> int:
+        return self.model.config.hidden_size
+
+    def encode(self, texts, batch_size: int = 32, normalize_embeddings: bool = False, convert_to_numpy: bool = True,
+               show_progress_bar: bool = False) -> np.ndarray:  # fmt: skip
+        single = isinstance(texts, str)
+        texts = [texts] if single else list(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths batched: less padding
+        vectors = np.empty((len(texts), self.get_embedding_dimension()), dtype=np.float32)
+        starts = range(0, len(texts), batch_size)
+        for start in tqdm(starts, disable=not show_progress_bar, desc="embedding"):
+            rows = order[start : start + batch_size]
+            batch = self.tokenizer([texts[i].strip() for i in rows], padding=True, truncation=True,
+                                   max_length=self.max_seq_length, return_tensors="pt").to(self.device)  # fmt: skip
+            hidden = self.model(**batch).last_hidden_state.float()
+            if self.pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            if self.normalize or normalize_embeddings:
+                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            vectors[rows] = pooled.cpu().numpy()
+        return vectors[0] if single else vectors
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def embed(model, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:

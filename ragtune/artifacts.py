@@ -22,6 +22,8 @@ from pathlib import Path
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 
+ADAPTER_RECORD = "ragtune_adapter.json"  # in an adapter or merged folder: base model, prompt format, config: what the server checks
+
 
 def write_json(path: Path, data) -> None:
     """Sorted, indented UTF-8 JSON, flushed to disk before returning."""

@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from ragtune.artifacts import ADAPTER_RECORD
 from ragtune.config import ConfigError
-from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.hardware import precision_dtype
 from ragtune.models import load_generator, pick_device
 from ragtune.prompt import check_prompt_format, stop_token_ids

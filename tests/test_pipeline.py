@@ -4,10 +4,10 @@ import json
 
 from fastapi.testclient import TestClient
 
+from ragtune.artifacts import ADAPTER_RECORD
 from ragtune.config import load_config
 from ragtune.evaluation.evaluate import run as evaluate_run
 from ragtune.finetune.__main__ import main as finetune_main
-from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.rag.index import build_index
 from ragtune.rag.retrieve import Retriever
 from ragtune.serve.app import create_app

@@ -9,8 +9,8 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
+from ragtune.artifacts import ADAPTER_RECORD
 from ragtune.finetune.export import export_gguf
-from ragtune.finetune.lora import ADAPTER_RECORD
 from ragtune.models import ModelNotFound, load_generator, packaged_gguf
 from ragtune.prompt import build_messages, render_prompt
 

@@ -13,9 +13,9 @@ import torch
 from peft import PeftModel
 from transformers import AutoModelForCausalLM
 
+from ragtune.artifacts import ADAPTER_RECORD
 from ragtune.config import DEFAULT_SYSTEM_PROMPT
 from ragtune.finetune.__main__ import main as finetune_main
-from ragtune.finetune.lora import ADAPTER_RECORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [
