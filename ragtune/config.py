@@ -78,7 +78,7 @@ class ModelSection(_Section):
         "auto", description="serve/eval weights: auto = GPU half type, bf16 on CPUs with native bf16, else fp32"
     )
     decode_weights: Literal["auto", "int8", "dtype"] = Field(
-        "auto", description="serve/eval decoding steps read: auto = an int8 copy of the linear weights on CPU (serve/quant.py), else the inference_dtype weights"
+        "auto", description="serve/eval weights read: auto = int8 rows of the linear layers, embedding table and head on CPU (serve/quant.py), else the inference_dtype weights"
     )
     system_prompt: str = Field(DEFAULT_SYSTEM_PROMPT, description="recorded in the adapter; train = serve")
     not_found_phrase: str = Field(DEFAULT_NOT_FOUND, description="the exact words for 'not in the documents'")

@@ -76,8 +76,8 @@ def on_compute_thread(fn, *args, **kwargs):
 
 
 def release_free_memory() -> None:
-    """Hand the memory that start-up freed back to the system (glibc keeps freed heap for reuse; a server that
-    has loaded its models will not reuse most of it). A no-op where the C library is not glibc."""
+    """Hand freed memory back to the system: glibc keeps freed heap for reuse, so a server that has loaded its models,
+    or prefilled a batch of prompts, holds memory it will not reuse soon. A no-op where the C library is not glibc."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):

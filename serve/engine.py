@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ragtune.finetune.generation import Completion
-from ragtune.hardware import compute_threads
+from ragtune.hardware import compute_threads, release_free_memory
 from ragtune.serve.backend import BackendStats, PromptTooLong, QueueFull, effective_temperature
 from ragtune.serve.kvcache import (
     growing,
@@ -448,11 +448,14 @@ class Engine:
                     rows[-1].push(token, tok, self.stop_ids)
             first += tokens
             self._post()  # this group's first tokens need not wait for the next group's forward
-        if not rows:
-            return
-        self._batch.admit(parts, rows, first)
-        self._can_merge = self._can_merge and mergeable(self._batch.cache)
-        self._retire()
+        if rows:
+            self._batch.admit(parts, rows, first)
+            self._can_merge = self._can_merge and mergeable(self._batch.cache)
+            self._retire()
+        # the prefill's activations are freed, but glibc keeps them in this thread's arena, fragmented: without
+        # this the server's RSS grew by ~0.6 GB over its first hundred answers at 8 clients (1.04 -> 1.72 GB);
+        # with it, 1.04 -> 1.37 GB. It takes ~8 ms, under 1 % of the engine's time.
+        release_free_memory()
 
     def _prefill_group(self, ids: list[list[int]], reqs: list[GenRequest], shared: int):
         """One forward over these prompts (left-padded to the longest): their cache, mask and first tokens."""

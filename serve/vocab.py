@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from ragtune.serve.quant import quantise_rows, rounded_linear
+from ragtune.serve.quant import Int8Linear, dequantised, quantise_rows, rounded_linear
 
 COMMON = 65_536  # the first ids of a SentencePiece/BPE vocabulary are its most frequent pieces
 
@@ -44,18 +44,29 @@ class VocabHead:
     given extra ids of each row (its prompt); -inf elsewhere."""
 
     def __init__(self, model, ids: Sequence[int], int8: bool = False):
-        weight = model.get_output_embeddings().weight.detach()
-        self.full = weight
-        self.size = weight.shape[0]
-        self.ids = torch.tensor(ids, dtype=torch.long, device=weight.device)
+        head = model.get_output_embeddings()
+        self.ids = torch.tensor(ids, dtype=torch.long, device=head.qweight.device if isinstance(head, Int8Linear) else head.weight.device)
         self.known = set(ids)
-        self.weight = weight[self.ids].contiguous()  # read once a step instead of the whole head
-        self.int8 = None
-        if int8:  # rounded as the linear layers are (serve/quant.py), held only in int8
-            self.int8 = quantise_rows(self.weight)
-            self.weight = None
+        self.weight = self.int8 = None
+        self.head = head
+        if isinstance(head, Int8Linear):  # the model's own int8 rows (serve/quant.py): these ones, held once more
+            self.size = head.out_features
+            self.int8 = head.qweight[self.ids], head.scale[self.ids]
+        else:
+            weight = head.weight.detach()
+            self.size = weight.shape[0]
+            self.weight = weight[self.ids].contiguous()  # read once a step instead of the whole head
+            if int8:  # rounded as the linear layers are (serve/quant.py), held only in int8
+                self.int8 = quantise_rows(self.weight)
+                self.weight = None
         config = getattr(model.config, "text_config", None) or model.config
         self.softcap = getattr(config, "final_logit_softcapping", None)
+
+    def rows(self, ids: torch.Tensor) -> torch.Tensor:
+        """The head's rows of these token ids, in the model's dtype."""
+        if isinstance(self.head, Int8Linear):
+            return dequantised(self.head.qweight[ids], self.head.scale[ids])
+        return self.head.weight.detach()[ids]
 
     def extra(self, prompt_ids: Iterable[int]) -> torch.Tensor:
         """A row's prompt tokens the output vocabulary lacks (computed once, when the row is admitted)."""
@@ -74,7 +85,7 @@ class VocabHead:
             more_ids = torch.zeros((rows, width), dtype=torch.long, device=scores.device)
             for row, extra in enumerate(extras):
                 if len(extra):
-                    more[row, : len(extra)] = hidden[row] @ self.full[extra].T
+                    more[row, : len(extra)] = hidden[row] @ self.rows(extra).T
                     more_ids[row, : len(extra)] = extra
             scores, ids = torch.cat([scores, more], dim=1), torch.cat([ids, more_ids], dim=1)
         if self.softcap:
