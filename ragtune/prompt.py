@@ -96,6 +96,14 @@ def render_prompt(tokenizer: Any, messages: list[dict[str, str]]) -> str:
     return tokenizer.apply_chat_template(safe, tokenize=False, add_generation_prompt=True)
 
 
+def template_bos(tokenizer: Any) -> str:
+    """The BOS text the chat template writes at the start of every prompt, or "". Text-completion servers
+    (llama.cpp by the GGUF's add_bos_token, vLLM by default, ragtune's /v1/completions) put a BOS before a prompt
+    themselves, so a rendered prompt goes to them without it: Gemma read after two BOS answers differently."""
+    bos = tokenizer.bos_token
+    return bos if bos and render_prompt(tokenizer, [{"role": "user", "content": "x"}]).startswith(bos) else ""
+
+
 # Inserted after the first character of a control token's literal in untrusted text: the tokenizer then reads the
 # characters it shows (`<`, `end`, `_of`, ...) rather than the token, and a reader sees the same text.
 BREAK = "\u200b"

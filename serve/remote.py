@@ -2,7 +2,11 @@
 Ollama, another ragtune) generates, while this server keeps retrieval, prompting and citations.
 
 It speaks the text-completions API with the prompt ragtune rendered, so the chat template, the
-context blocks and the stop tokens stay exactly those the adapter was trained with.
+context blocks and the stop tokens stay exactly those the adapter was trained with. Two things every such
+server does to a text prompt are undone: it puts a BOS before it (the template's own is left out,
+`prompt.template_bos`), and llama.cpp's server penalises repeated tokens unless told not to (`repeat_penalty`
+1.1 by default: an answer that copies a number or a name from its passages is pushed off it; the other servers
+ignore the field or default to 1.0). Tested against llama-cpp-python's server (tests/serve/test_llama_cpp_remote.py).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -40,8 +44,11 @@ class RemoteRequest:
 class RemoteEngine:
     """The `Backend` interface over HTTP; concurrency bounded by max_queue."""
 
-    def __init__(self, url: str, model: str, stop: list[str], api_key: str = "", max_queue: int = 32, timeout_s: float = 180):
+    def __init__(self, url: str, model: str, stop: list[str], api_key: str = "", max_queue: int = 32, timeout_s: float = 180,
+                 bos: str = "", count_tokens: Callable[[str], int] | None = None):  # fmt: skip
         self.url = url.rstrip("/")
+        self.bos = bos  # the template's BOS text: the remote server adds its own
+        self.count_tokens = count_tokens  # usage for servers whose stream does not report it (llama-cpp-python's)
         self.model = model
         self.stop = stop
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -69,9 +76,9 @@ class RemoteEngine:
         return RemoteRequest(prompt, max_new_tokens, temperature)
 
     async def stream(self, req: RemoteRequest) -> AsyncIterator[str]:
-        body = {"model": self.model, "prompt": req.prompt, "max_tokens": req.max_new_tokens,
-                "temperature": req.temperature, "stop": self.stop, "stream": True,
-                "stream_options": {"include_usage": True}}  # fmt: skip
+        prompt = req.prompt.removeprefix(self.bos) if self.bos else req.prompt
+        body = {"model": self.model, "prompt": prompt, "max_tokens": req.max_new_tokens, "temperature": req.temperature,
+                "repeat_penalty": 1.0, "stop": self.stop, "stream": True, "stream_options": {"include_usage": True}}  # fmt: skip
         text, usage, finish = "", {}, "length"
         try:
             async with self._client.stream("POST", f"{self.url}/completions", json=body, headers=self.headers) as r:
@@ -97,6 +104,8 @@ class RemoteEngine:
             raise RemoteError(f"remote generator unreachable ({e.__class__.__name__}); check that {self.url} is up") from None
         finally:
             self.in_flight -= 1
+        if not usage and self.count_tokens:
+            usage = {"prompt_tokens": self.count_tokens(req.prompt), "completion_tokens": self.count_tokens(text)}
         req.result = Completion(text.strip(), usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), finish)
         if self.on_finish:
             self.on_finish(finish)

@@ -11,7 +11,7 @@ from fastapi import Request
 from ragtune.answerability import refusal_token_ids
 from ragtune.config import Config
 from ragtune.hardware import release_free_memory
-from ragtune.prompt import stop_strings
+from ragtune.prompt import stop_strings, template_bos
 from ragtune.rag.retrieve import Retriever, build_retriever
 from ragtune.serve.backend import Backend
 from ragtune.serve.engine import Engine, context_tokens
@@ -102,7 +102,8 @@ def load_services(cfg: Config) -> Services:
     if cfg.serve.generator_url:
         lm = load_tokenizer_only(cfg.model.generator, cfg.model.models_dir, cfg.finetune.merged_dir, cfg.serve.generator_model)
         engine = RemoteEngine(cfg.serve.generator_url, cfg.serve.generator_model or lm.name, stop_strings(lm.tokenizer),
-                              cfg.serve.generator_api_key, cfg.serve.max_queue, cfg.serve.request_timeout_s)  # fmt: skip
+                              cfg.serve.generator_api_key, cfg.serve.max_queue, cfg.serve.request_timeout_s,
+                              template_bos(lm.tokenizer), lambda text: len(lm.tokenizer(text, add_special_tokens=False)["input_ids"]))  # fmt: skip
         log.info("generation goes to the remote %s (model %s)", cfg.serve.generator_url, engine.model)
         return Services(cfg, lm, build_retriever(cfg), engine)
     return Services(cfg, load_configured(cfg), build_retriever(cfg))

@@ -181,3 +181,41 @@ def tiny_embedder_dir(tmp_path_factory) -> Path:
     model = SentenceTransformer(modules=[transformer, Pooling(transformer.get_embedding_dimension(), "mean")])
     model.save(str(path / "st"))
     return path / "st"
+
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "models"  # where make setup materialises the defaults
+
+
+@pytest.fixture(scope="session")
+def default_merged(tmp_path_factory):
+    """The real default model with a low-rank change in two projections of every layer (about a trained LoRA's
+    size), saved as `ragtune finetune` saves a merge: (folder, the fp32 model read back, tokenizer)."""
+    import json
+
+    from transformers import AutoModelForCausalLM
+
+    from ragtune.artifacts import ADAPTER_RECORD
+    from ragtune.models import load_generator
+
+    model, tok = load_generator("gemma3-270m", MODELS_DIR, "cpu", dtype=torch.float32)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for layer in model.model.layers:
+            for linear in (layer.self_attn.q_proj, layer.mlp.down_proj):
+                out_dim, in_dim = linear.weight.shape
+                a, b = torch.randn(4, in_dim, generator=generator), torch.randn(out_dim, 4, generator=generator)
+                linear.weight += 0.05 * linear.weight.std() * (b @ a) / 4
+    folder = tmp_path_factory.mktemp("merged")
+    model.to(torch.bfloat16).save_pretrained(folder)  # as `ragtune finetune` saves it on a CPU with native bf16
+    tok.save_pretrained(folder)
+    (folder / ADAPTER_RECORD).write_text(json.dumps({"base_model": "gemma3-270m", "merged": True}))
+    return folder, AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval(), tok
+
+
+@pytest.fixture(scope="session")
+def default_gguf(default_merged, tmp_path_factory) -> Path:
+    """`default_merged` exported by `ragtune export --gguf`."""
+    from ragtune.finetune.export import export_gguf
+    from ragtune.models import packaged_gguf
+
+    return export_gguf(default_merged[0], packaged_gguf("gemma3-270m", MODELS_DIR), tmp_path_factory.mktemp("export") / "model.gguf")

@@ -1,39 +1,19 @@
 """`ragtune export --gguf` on the real default model, checked with the real llama.cpp (llama-cpp-python): the
 exported file carries the merged weights, and llama.cpp's logits on it are the torch model's."""
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from transformers import AutoModelForCausalLM
 
 from ragtune.artifacts import ADAPTER_RECORD
 from ragtune.finetune.export import export_gguf
-from ragtune.models import ModelNotFound, load_generator, packaged_gguf
+from ragtune.models import ModelNotFound, packaged_gguf
 from ragtune.prompt import build_messages, render_prompt
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "artifacts" / "models"
 PROMPT_QUESTION = "Nhân viên chính thức được nghỉ phép năm bao nhiêu ngày?"
-
-
-@pytest.fixture(scope="module")
-def merged(tmp_path_factory):
-    """The default model with a low-rank change in two projections of every layer, saved as a merge would be."""
-    model, tok = load_generator("gemma3-270m", MODELS_DIR, "cpu", dtype=torch.float32)
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for layer in model.model.layers:
-            for linear in (layer.self_attn.q_proj, layer.mlp.down_proj):
-                out_dim, in_dim = linear.weight.shape
-                a, b = torch.randn(4, in_dim, generator=generator), torch.randn(out_dim, 4, generator=generator)
-                linear.weight += 0.05 * linear.weight.std() * (b @ a) / 4  # about a trained LoRA's size
-    folder = tmp_path_factory.mktemp("merged")
-    model.to(torch.bfloat16).save_pretrained(folder)  # as `ragtune finetune` saves it on a CPU with native bf16
-    tok.save_pretrained(folder)
-    (folder / ADAPTER_RECORD).write_text(json.dumps({"base_model": "gemma3-270m", "merged": True}))
-    return folder, AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval(), tok
 
 
 def last_logits_llama_cpp(path: Path, prompt: str) -> np.ndarray:
@@ -47,12 +27,11 @@ def last_logits_llama_cpp(path: Path, prompt: str) -> np.ndarray:
 
 
 @pytest.mark.integration
-def test_the_exported_gguf_is_the_merged_model_in_llama_cpp(merged, tmp_path):
+def test_the_exported_gguf_is_the_merged_model_in_llama_cpp(default_merged, default_gguf):
     import gguf
 
-    folder, model, tok = merged
-    base = packaged_gguf("gemma3-270m", MODELS_DIR)
-    out = export_gguf(folder, base, tmp_path / "export" / "model.gguf")
+    folder, model, tok = default_merged
+    base, out = packaged_gguf("gemma3-270m", MODELS_DIR), default_gguf
     written, original = gguf.GGUFReader(out), gguf.GGUFReader(base)
     changed = {f"blk.{i}.{n}.weight" for i in range(len(model.model.layers)) for n in ("attn_q", "ffn_down")}
     before = {t.name: t for t in original.tensors}

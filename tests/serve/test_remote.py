@@ -68,3 +68,24 @@ def test_cancel_stops_reading_the_remote_stream():
     assert seen == ["Nghỉ"] and cut.text == "Nghỉ" and cut.finish_reason == "cancelled"
     assert whole.text == "Nghỉ phép năm" and whole.finish_reason == "length" and whole.completion_tokens == 3
     assert sorted(finishes) == ["cancelled", "length"] and remote.stats().running == 0
+
+
+def test_the_remote_gets_the_prompt_without_the_templates_bos_and_no_repetition_penalty():
+    sent = []
+
+    def server(request):
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, text='data: {"choices": [{"text": "14 ngày", "finish_reason": "stop"}]}\n\ndata: [DONE]\n\n')
+
+    remote = RemoteEngine("http://generator/v1", "tiny", ["<end_of_turn>"], bos="<bos>", count_tokens=lambda text: len(text.split()))
+
+    async def scenario():
+        remote._client = httpx.AsyncClient(transport=httpx.MockTransport(server))
+        done = await remote.complete(remote.submit("<bos><start_of_turn>user\nhỏi<end_of_turn>", 8, 0.0))
+        await remote._client.aclose()
+        return done
+
+    done = asyncio.run(scenario())
+    # llama.cpp and vLLM put their own BOS before a text prompt; llama.cpp's server penalises repeats by default
+    assert sent[0]["prompt"] == "<start_of_turn>user\nhỏi<end_of_turn>" and sent[0]["repeat_penalty"] == 1.0
+    assert (done.prompt_tokens, done.completion_tokens) == (2, 2)  # no usage in the stream: counted here
