@@ -12,7 +12,7 @@ export TOKENIZERS_PARALLELISM ?= false
 
 STAMP := $(VENV)/.ragtune-installed
 
-.PHONY: setup models run finetune index serve eval test test-fast bench lint
+.PHONY: setup models run finetune index serve eval export test test-fast bench lint
 
 setup: $(STAMP) models
 
@@ -44,6 +44,10 @@ serve: setup
 
 eval: setup
 	$(RAGTUNE) eval $(ARGS)
+
+# the merged model for a deployment: ARGS="--gguf [--gguf-type mixed|f16|q8_0|q4_k_m]" for llama.cpp / Ollama
+export: setup
+	$(RAGTUNE) export $(ARGS)
 
 test: setup
 	$(PY) -m pytest -q $(ARGS)

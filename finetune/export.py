@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ragtune.artifacts import ADAPTER_RECORD, atomic_file, replace_dir, staging_dir
@@ -28,19 +29,34 @@ def export_merged(merged_dir: Path, out: Path) -> Path:
     return out
 
 
-def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
+GGUF_TYPES = ("mixed", "f16", "q8_0", "q4_k_m")  # `ragtune export --gguf-type`
+
+
+def export_gguf(merged_dir: Path, base_gguf: Path, out: Path, kind: str = "mixed") -> Path:
     """The merged model as one GGUF file for llama.cpp / Ollama, written from the base model's GGUF.
 
-    The adapter changes only the layers it was trained on. Every tensor of `base_gguf` (the packaged
-    Q4_K_M file the base model came from) is copied as it is, metadata and tokenizer included, except those
-    the merge changed: they are written in Q8_0 (8.5 bits a weight) from the merged weights. A half-written
-    file never takes `out`'s name.
+    The base GGUF (the packaged Q4_K_M file the base model came from) gives the metadata (chat template, stop
+    tokens, tokenizer) and the tensor layout. `kind`:
+    - mixed: every base tensor copied as it is, except those the merge changed, written in Q8_0 (8.5 bits a
+      weight) from the merged weights: the smallest file that holds the adapter's change;
+    - f16: every matrix in f16 (the merged ones from the merged weights, the others dequantised from the base),
+      vectors (norms) in f32: what llama.cpp's quantizer takes;
+    - q8_0, q4_k_m: that f16 file through llama.cpp's own quantizer (llama-cpp-python's binding).
+    A half-written file never takes `out`'s name.
     """
     import gguf
     from safetensors.torch import load_file
 
+    if kind not in GGUF_TYPES:
+        raise ValueError(f"GGUF type {kind!r}: choose one of {', '.join(GGUF_TYPES)}")
     if not (merged_dir / ADAPTER_RECORD).exists():
         raise ModelNotFound(f"no merged model at {merged_dir}; run `ragtune finetune` first (it merges unless given --no-merge)")
+    if kind in ("q8_0", "q4_k_m"):
+        f16 = export_gguf(merged_dir, base_gguf, out.with_name(f".{out.name}.f16"), "f16")
+        try:
+            return _quantize(f16, out, kind)
+        finally:
+            f16.unlink(missing_ok=True)
     reader = gguf.GGUFReader(base_gguf)
     arch = str(reader.fields["general.architecture"].contents())
     blocks = int(reader.fields[f"{arch}.block_count"].contents())
@@ -59,15 +75,23 @@ def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
         for field in reader.fields.values():
             if field.name.startswith("GGUF.") or field.name == "general.architecture":
                 continue  # the file's own header entries; the writer adds them
+            if field.name == "general.file_type" and kind == "f16":
+                writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+                continue
             sub_type = field.types[-1] if field.types[0] == gguf.GGUFValueType.ARRAY else None
             writer.add_key_value(field.name, field.contents(), field.types[0], sub_type)
         changed = 0
         for tensor in reader.tensors:
             key = by_gguf.get(tensor.name)
-            if key is not None and _differs(tensor, merged[key], gguf):
+            differs = key is not None and _differs(tensor, merged[key], gguf)
+            changed += differs
+            if kind == "f16":
+                values = merged[key].float().numpy() if differs else _dequantised(tensor, gguf)
+                data = values.astype(np.float16 if values.ndim == 2 else np.float32)
+                writer.add_tensor(tensor.name, data)
+            elif differs:
                 q8 = gguf.quants.quantize(merged[key].float().numpy(), gguf.GGMLQuantizationType.Q8_0)
                 writer.add_tensor(tensor.name, q8, raw_shape=q8.shape, raw_dtype=gguf.GGMLQuantizationType.Q8_0)
-                changed += 1
             else:
                 writer.add_tensor(tensor.name, tensor.data, raw_shape=tensor.data.shape, raw_dtype=tensor.tensor_type)
         if not changed:
@@ -76,6 +100,24 @@ def export_gguf(merged_dir: Path, base_gguf: Path, out: Path) -> Path:
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
+    return out
+
+
+def _dequantised(tensor, gguf) -> np.ndarray:
+    """A base tensor's values in its logical shape (GGUF lists dimensions innermost first)."""
+    return gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape(tuple(int(d) for d in reversed(tensor.shape)))
+
+
+def _quantize(f16: Path, out: Path, kind: str) -> Path:
+    """`f16` quantised by llama.cpp itself (llama_model_quantize, its usual mix for the type) into `out`."""
+    import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = {"q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0, "q4_k_m": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M}[kind]
+    params.nthread = max(1, torch.get_num_threads())
+    with atomic_file(out) as partial:
+        if llama_cpp.llama_model_quantize(str(f16).encode(), str(partial).encode(), params) != 0:
+            raise RuntimeError(f"llama.cpp could not quantise {f16} to {kind}")
     return out
 
 

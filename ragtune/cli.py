@@ -62,7 +62,9 @@ def _export(cfg, args) -> int:
         raise ModelNotFound(f"--gguf writes from the packaged base GGUF; model.generator={cfg.model.generator!r} is not a "
                             f"packaged model ({', '.join(PACKAGED)}): convert its merged folder with llama.cpp's convert_hf_to_gguf.py")
     base = packaged_gguf(cfg.model.generator, cfg.model.models_dir)
-    print(f"merged model {merged} exported to {export_gguf(merged, base, args.out / f'{cfg.model.generator}-ragtune.gguf')}")
+    suffix = "" if args.gguf_type == "mixed" else f"-{args.gguf_type}"
+    out = export_gguf(merged, base, args.out / f"{cfg.model.generator}-ragtune{suffix}.gguf", args.gguf_type)
+    print(f"merged model {merged} exported to {out}")
     return 0
 
 
@@ -114,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = stage("export", _export, "copy the adapter-merged Hugging Face model folder (finetune.merged_dir)")
     sub.add_argument("--out", type=Path, default=Path("artifacts/export"), help="destination folder (replaced whole)")
     sub.add_argument("--gguf", action="store_true", help="write one GGUF file into --out instead (llama.cpp, Ollama)")
+    sub.add_argument("--gguf-type", default="mixed", choices=["mixed", "f16", "q8_0", "q4_k_m"],
+                     help="mixed (default): the base file's tensors + the changed ones in Q8_0; f16; or llama.cpp's "
+                          "own q8_0 / q4_k_m from that f16")  # fmt: skip
 
     stage("models", _models, "materialise the configured packaged generator now (make models)")
 

@@ -67,3 +67,39 @@ def test_an_unchanged_model_is_not_exported(tmp_path):
     with pytest.raises(ModelNotFound, match="same weights"):
         export_gguf(tmp_path / "merged", packaged_gguf("gemma3-270m", MODELS_DIR), tmp_path / "out.gguf")
     assert not (tmp_path / "out.gguf").exists()
+
+
+@pytest.mark.integration
+def test_the_f16_export_decodes_what_torch_decodes_and_llama_cpp_quantises_it(default_merged, tmp_path):
+    from llama_cpp import Llama
+
+    from ragtune.prompt import stop_token_ids
+
+    folder, model, tok = default_merged
+    base = packaged_gguf("gemma3-270m", MODELS_DIR)
+    prompt = render_prompt(tok, build_messages(PROMPT_QUESTION))
+    ids = tok(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        expected = model.generate(ids, max_new_tokens=24, do_sample=False)[0, ids.shape[1] :].tolist()
+    stops = set(stop_token_ids(tok))
+
+    def in_llama_cpp(path):
+        """llama.cpp's greedy continuation, and its top-1 agreement with torch's tokens fed to it."""
+        llm = Llama(model_path=str(path), n_ctx=512, n_threads=2, logits_all=True, verbose=False)
+        prompt_ids = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        llm.eval(prompt_ids + expected)
+        agreement = np.mean([llm.scores[len(prompt_ids) - 1 + i].argmax() == t for i, t in enumerate(expected)])
+        llm.reset()
+        llm.eval(prompt_ids)
+        greedy = []
+        while len(greedy) < len(expected) and (not greedy or greedy[-1] not in stops):
+            greedy.append(int(llm.scores[llm.n_tokens - 1].argmax()))
+            llm.eval(greedy[-1:])
+        return greedy, agreement
+
+    f16 = export_gguf(folder, base, tmp_path / "f16.gguf", "f16")
+    assert in_llama_cpp(f16) == (expected, 1.0)  # the f16 file is the torch model
+    for kind, least in (("q8_0", 0.9), ("q4_k_m", 0.6)):  # llama.cpp's own quantizer, from that f16 file
+        path = export_gguf(folder, base, tmp_path / f"{kind}.gguf", kind)
+        assert path.stat().st_size < 0.6 * f16.stat().st_size and in_llama_cpp(path)[1] >= least, kind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f16.gguf", "q4_k_m.gguf", "q8_0.gguf"]  # no f16 left behind
