@@ -102,8 +102,8 @@ class Int8Embedding(nn.Module):
         self.padding_idx = embedding.padding_idx
         self.register_buffer("qweight", qweight, persistent=False)
         self.register_buffer("scale", scale, persistent=False)
-        # Gemma multiplies every looked-up row by sqrt(hidden size) in the weight's dtype
-        self.embed_scale = getattr(embedding, "embed_scale", None)
+        scale_by = getattr(embedding, "embed_scale", None)  # Gemma: every looked-up row times sqrt(hidden size)
+        self.register_buffer("embed_scale", None if scale_by is None else scale_by.clone(), persistent=False)
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         rows = dequantised(self.qweight[input_ids], self.scale[input_ids])
