@@ -19,7 +19,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from ragtune.config import Config
-from ragtune.prompt import template_bos
 from ragtune.serve.backend import PromptTooLong, effective_temperature
 from ragtune.serve.pipeline import (
     Answer,
@@ -196,8 +195,7 @@ async def completions(body: CompletionRequest, request: Request, svc: ServicesDe
     """Raw text completion, no retrieval: what another ragtune uses this one for as its remote generator. Like
     llama.cpp and vLLM it reads the prompt after a BOS, the one the chat template writes (`template_bos`)."""
     opts = options(svc.config, "", None, body.max_tokens, body.temperature, retrieval=False)
-    bos = template_bos(svc.lm.tokenizer)
-    prompt = body.prompt if body.prompt.startswith(bos) else bos + body.prompt
+    prompt = body.prompt if body.prompt.startswith(svc.bos) else svc.bos + body.prompt
     gen = svc.engine.submit(prompt, opts.max_tokens, opts.temperature)
     base = {"id": f"cmpl-{uuid.uuid4().hex[:24]}", "object": "text_completion", "created": int(time.time()),
             "model": svc.lm.name}  # fmt: skip

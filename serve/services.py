@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 from fastapi import Request
 
@@ -54,6 +55,11 @@ class Services:
             coverage_threshold=self.threshold("coverage"), max_prompt_tokens=cfg.serve.max_prompt_tokens,
             context_tokens=context_tokens(self.lm.model.config) if self.lm.model is not None else None,
         )  # fmt: skip
+
+    @cached_property
+    def bos(self) -> str:
+        """The BOS text the chat template writes (`prompt.template_bos`), rendered once."""
+        return template_bos(self.lm.tokenizer)
 
     def output_vocab(self) -> VocabHead | None:
         """The decoding head over the documents' languages (serve/vocab.py), or None for the full head."""
