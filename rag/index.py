@@ -57,26 +57,25 @@ def index_settings(embedder_ref: str, dimension: int, chunk_tokens: int, chunk_o
     }
 
 
-def _previous(root: Path, settings: dict) -> tuple[str, dict, dict[int, Chunk], object] | None:
-    """Name, manifest, chunks and FAISS index of the live version, if built with the same settings."""
-    try:
-        live = store.current_dir(root)
-    except store.IndexNotFound:
+def _previous(index: store.IndexStore, settings: dict) -> tuple[str, dict, dict[int, Chunk]] | None:
+    """Name, manifest and chunks of the live version, if built with the same settings."""
+    live = index.current()
+    if live is None:
         return None
     try:
-        old = store.read_config(live)
+        old = index.config(live)
         if any(old.get(k) != v for k, v in settings.items() if k != "embedder_source"):
-            log.info("settings changed since %s: rebuilding everything", live.name)
+            log.info("settings changed since %s: rebuilding everything", live)
             return None
-        return live.name, store.read_manifest(live), {c.chunk_id: c for c in store.read_chunks(live)}, store.read_dense(live)
+        return live, index.manifest(live), {c.chunk_id: c for c in index.chunks(live)}
     except Exception as e:  # a damaged live version is replaced, not built upon
-        log.warning("the live version %s does not load (%s: %s): rebuilding everything", live.name, type(e).__name__, e)
+        log.warning("the live version %s does not load (%s: %s): rebuilding everything", live, type(e).__name__, e)
         return None
 
 
 def build_index(
     documents: Path,
-    output_dir: Path,
+    output: Path | str | store.IndexStore,
     embedder_ref: str,
     chunk_tokens: int,
     chunk_overlap: int,
@@ -97,10 +96,11 @@ def build_index(
         dupes = sorted({d for d in seen if seen.count(d) > 1})
         raise DocumentError(f"{documents}: duplicate document ids {dupes}; give each JSONL row a unique 'id'")
 
+    index = store.open_store(output)
     model = embedder or load_embedder(embedder_ref, precision=precision)
     settings = index_settings(embedder_ref, model.get_embedding_dimension(), chunk_tokens, chunk_overlap)
-    previous = None if full else _previous(output_dir, settings)
-    live_name, old_manifest, old_chunks, old_dense = previous if previous else ("", {}, {}, None)
+    previous = None if full else _previous(index, settings)
+    live_name, old_manifest, old_chunks = previous if previous else ("", {}, {})
     splitter = make_splitter(model.tokenizer, chunk_tokens, chunk_overlap)
 
     kept: list[Chunk] = []
@@ -128,7 +128,9 @@ def build_index(
         return summary
 
     dim = settings["dimension"]
-    kept_vectors = store.reconstruct(old_dense, (c.chunk_id for c in kept)) if kept else np.zeros((0, dim), np.float32)
+    kept_vectors = (
+        index.dense(live_name, kept).vectors(c.chunk_id for c in kept) if kept else np.zeros((0, dim), np.float32)
+    )
     fresh_vectors = (
         embed(model, [c.embed_text() for c in fresh], batch_size=batch_size, progress=True)
         if fresh
@@ -141,16 +143,10 @@ def build_index(
     chunks = [chunks[i] for i in order]
     vectors = np.ascontiguousarray(vectors[order]) if len(order) else vectors
 
-    staging = store.new_staging_dir(output_dir)
     config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs),
               "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat-fp16",
               "embed_dtype": str(getattr(model, "dtype", "float32")).removeprefix("torch.")}  # fmt: skip
-    try:
-        store.write_version(staging, config, chunks, vectors, manifest, hnsw_above)
-        summary.version = store.publish(output_dir, staging)
-    except BaseException:
-        store.discard(staging)
-        raise
+    summary.version = index.publish(config, chunks, vectors, manifest, hnsw_above)
     summary.chunks = len(chunks)
     summary.embedded_chunks = len(fresh)
     summary.seconds = round(time.perf_counter() - started, 2)
@@ -161,7 +157,7 @@ def run(cfg: Config, full: bool = False) -> int:
     """`ragtune index [--full]`: build or update the configured index and print what changed."""
     summary = build_index(
         cfg.index.documents,
-        cfg.index.output_dir,
+        cfg.index.location,
         cfg.model.embedder,
         cfg.index.chunk_tokens,
         cfg.index.chunk_overlap,

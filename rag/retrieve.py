@@ -45,7 +45,7 @@ class _Version:
 
     name: str
     chunks: list[Chunk]
-    dense: object
+    dense: store.DenseIndex
     lexical: object
     position: dict[int, int]  # chunk id -> row in `chunks` (and in the BM25 score vector)
     weights: TermWeights  # corpus term weights for answerability (ragtune/answerability.py)
@@ -76,11 +76,12 @@ def one_omp_thread():
 
 
 class Retriever:
-    """Searches the CURRENT index version; `reload()` switches versions without blocking searches."""
+    """Searches the live index version of a store (a folder or PostgreSQL, rag/store.py); `reload()` switches
+    versions without blocking searches."""
 
     def __init__(
         self,
-        index_root: Path,
+        index: Path | str | store.IndexStore,
         embedder_ref: str,
         embedder=None,
         dense_weight: float = 0.3,
@@ -91,7 +92,7 @@ class Retriever:
         diversity: float = 0.0,
         precision: str = "auto",
     ):
-        self.index_root = Path(index_root)
+        self.store = store.open_store(index)
         self.embedder_ref = embedder_ref
         self.dense_weight = dense_weight
         self.dense_weight_vi = dense_weight_vi
@@ -120,45 +121,38 @@ class Retriever:
     def reload(self) -> bool:
         """Load the CURRENT version if it differs from the one in memory; True if it switched."""
         with self._lock:
-            version_dir = store.current_dir(self.index_root)
-            if self._v and version_dir.name == self._v.name:
+            name = store.require_current(self.store)
+            if self._v and name == self._v.name:
                 return False
-            config = store.read_config(version_dir)
+            where = f"index {name} in {self.store.location}"
+            config = self.store.config(name)
             if config["embedder"] != self.embedder_ref:
                 raise store.IndexMismatch(
-                    f"index {version_dir} was built with embedder {config['embedder']!r} but model.embedder is "
+                    f"{where} was built with embedder {config['embedder']!r} but model.embedder is "
                     f"{self.embedder_ref!r}; rebuild with `make index` or set model.embedder back"
                 )
             if self._embedder is None:
                 self._embedder = load_embedder(self.embedder_ref, precision=self.precision)
             if self._embedder.get_embedding_dimension() != config["dimension"]:
                 raise store.IndexMismatch(
-                    f"index {version_dir} has dimension {config['dimension']}, the embedder gives "
+                    f"{where} has dimension {config['dimension']}, the embedder gives "
                     f"{self._embedder.get_embedding_dimension()}; rebuild with `ragtune index --full`"
                 )
-            chunks = store.read_chunks(version_dir)
+            chunks = self.store.chunks(name)
             self._v = _Version(
-                name=version_dir.name,
+                name=name,
                 chunks=chunks,
-                dense=store.read_dense(version_dir),
-                lexical=store.read_lexical(version_dir, len(chunks)),
+                dense=self.store.dense(name, chunks),
+                lexical=self.store.lexical(name, len(chunks)),
                 position={c.chunk_id: i for i, c in enumerate(chunks)},
                 weights=TermWeights.of(c.embed_text() for c in chunks),
             )
             return True
 
-    def _dense_scores(self, v: _Version, query: str, pool: int, allowed: np.ndarray | None) -> dict[int, float]:
+    def _dense_scores(self, v: _Version, query: str, pool: int, doc_prefix: str) -> dict[int, float]:
         vector = embed(self._embedder, [query])
-        fetch = len(v.chunks) if allowed is not None else min(pool, len(v.chunks))
         with one_omp_thread():
-            scores, ids = v.dense.search(vector, fetch)
-        out = {}
-        for score, cid in zip(scores[0], ids[0], strict=True):
-            if cid >= 0 and (allowed is None or allowed[v.position[int(cid)]]):
-                out[int(cid)] = float(score)
-                if len(out) == pool:
-                    break
-        return out
+            return v.dense.search(vector, pool, doc_prefix)
 
     def _lexical_scores(self, v: _Version, query: str, pool: int, allowed: np.ndarray | None) -> dict[int, float]:
         scores = v.lexical.scores(query)
@@ -193,11 +187,11 @@ class Retriever:
         pool = max(self.candidates, top_k)
         dense: dict[int, float] = {}
         if mode == "dense":
-            fused = dense = self._dense_scores(v, query, pool, allowed)
+            fused = dense = self._dense_scores(v, query, pool, doc_prefix)
         elif mode == "bm25":
             fused = self._lexical_scores(v, query, pool, allowed)
         elif mode == "hybrid":
-            dense = self._dense_scores(v, query, pool, allowed)
+            dense = self._dense_scores(v, query, pool, doc_prefix)
             lexical = self._lexical_scores(v, query, pool, allowed)
             weight = self.weight_for(query)
             if self.fusion == "rrf":
@@ -209,7 +203,7 @@ class Retriever:
             raise ValueError(f"mode must be hybrid, dense or bm25, not {mode!r}")
         if diversity > 0:
             ranked = top(fused, pool)
-            vectors = store.reconstruct(v.dense, (i for i, _ in ranked))
+            vectors = v.dense.vectors(i for i, _ in ranked)
             ranked = mmr(ranked, vectors, top_k, diversity)
         else:
             ranked = top(fused, top_k)
@@ -221,7 +215,7 @@ def build_retriever(cfg, embedder=None) -> Retriever:
     """The configured retriever (config -> plain arguments)."""
     ix = cfg.index
     return Retriever(
-        ix.output_dir,
+        ix.location,
         cfg.model.embedder,
         embedder=embedder,
         dense_weight=ix.dense_weight,

@@ -1,5 +1,9 @@
 """Versioned index storage: build into a new version directory, then switch `CURRENT` atomically.
 
+Two stores keep the same promises behind one interface (`IndexStore`, picked by `open_store`): this
+folder of FAISS + BM25 files, searched in process (the default), and PostgreSQL + pgvector
+(rag/pgstore.py), shared by several server replicas and a separate indexer. The folder's layout:
+
     <root>/CURRENT             name of the live version (replaced with os.replace, never edited)
     <root>/<version>/          config.json, chunks.jsonl, dense.faiss, bm25/, manifest.json
 
@@ -20,6 +24,7 @@ import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -189,13 +194,7 @@ def current_version(root: Path) -> str | None:
 
 
 def current_dir(root: Path) -> Path:
-    version = current_version(root)
-    if version is None or not (root / version / "config.json").exists():
-        raise IndexNotFound(
-            f"no published index under {root}; build one with `ragtune index` (make index), "
-            "or set index.output_dir to where it is"
-        )
-    return root / version
+    return root / require_current(FolderStore(root))
 
 
 def read_config(version_dir: Path) -> dict:
@@ -225,3 +224,116 @@ def reconstruct(index: faiss.Index, ids: Iterable[int]) -> np.ndarray:
     if not ids:
         return np.zeros((0, index.d), dtype=np.float32)
     return np.vstack([index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+
+
+class DenseIndex(Protocol):
+    """Nearest chunks to a query vector, and stored vectors by chunk id."""
+
+    def search(self, vector: np.ndarray, k: int, doc_prefix: str = "") -> dict[int, float]: ...
+
+    def vectors(self, ids: Iterable[int]) -> np.ndarray: ...
+
+
+class IndexStore(Protocol):
+    """Where published index versions live: what the indexer writes and a retriever reads."""
+
+    location: str  # for messages: a folder, or a database address without its password
+
+    def current(self) -> str | None: ...
+
+    def config(self, version: str) -> dict: ...
+
+    def manifest(self, version: str) -> dict: ...
+
+    def chunks(self, version: str) -> list[Chunk]: ...
+
+    def dense(self, version: str, chunks: list[Chunk]) -> DenseIndex: ...
+
+    def lexical(self, version: str, size: int) -> LexicalIndex: ...
+
+    def publish(self, config: dict, chunks: list[Chunk], vectors: np.ndarray, manifest: dict, hnsw_above: int = 0) -> str:
+        """Write a whole new version and make it the live one in one step; a failed build changes nothing."""
+        ...
+
+
+def require_current(index: IndexStore) -> str:
+    """The live version's name, or IndexNotFound saying how to build one."""
+    version = index.current()
+    if version is None:
+        raise IndexNotFound(
+            f"no published index in {index.location}; build one with `ragtune index` (make index), "
+            "or point index.output_dir / index.store at it"
+        )
+    return version
+
+
+class FaissDense:
+    """A version's FAISS index with its chunk list: a doc-prefix filter scans the whole index."""
+
+    def __init__(self, index: faiss.Index, chunks: list[Chunk]):
+        self.index = index
+        self._doc = {c.chunk_id: c.doc_id for c in chunks}
+
+    def search(self, vector: np.ndarray, k: int, doc_prefix: str = "") -> dict[int, float]:
+        fetch = len(self._doc) if doc_prefix else min(k, len(self._doc))
+        scores, ids = self.index.search(vector, fetch)
+        out: dict[int, float] = {}
+        for score, cid in zip(scores[0], ids[0], strict=True):
+            if cid >= 0 and self._doc[int(cid)].startswith(doc_prefix):
+                out[int(cid)] = float(score)
+                if len(out) == k:
+                    break
+        return out
+
+    def vectors(self, ids: Iterable[int]) -> np.ndarray:
+        return reconstruct(self.index, ids)
+
+
+class FolderStore:
+    """Versions as folders under `root` with a CURRENT pointer file (the functions above)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.location = str(self.root)
+
+    def current(self) -> str | None:
+        version = current_version(self.root)
+        return version if version and (self.root / version / "config.json").exists() else None
+
+    def config(self, version: str) -> dict:
+        return read_config(self.root / version)
+
+    def manifest(self, version: str) -> dict:
+        return read_manifest(self.root / version)
+
+    def chunks(self, version: str) -> list[Chunk]:
+        return read_chunks(self.root / version)
+
+    def dense(self, version: str, chunks: list[Chunk]) -> FaissDense:
+        return FaissDense(read_dense(self.root / version), chunks)
+
+    def lexical(self, version: str, size: int) -> LexicalIndex:
+        return read_lexical(self.root / version, size)
+
+    def publish(self, config: dict, chunks: list[Chunk], vectors: np.ndarray, manifest: dict, hnsw_above: int = 0) -> str:
+        staging = new_staging_dir(self.root)
+        try:
+            write_version(staging, config, chunks, vectors, manifest, hnsw_above)
+            return publish(self.root, staging)
+        except BaseException:
+            discard(staging)
+            raise
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def open_store(location: Path | str | IndexStore) -> IndexStore:
+    """The store at `location`: a postgresql:// address, or a folder (a store passes through)."""
+    if not isinstance(location, str | Path):
+        return location
+    if isinstance(location, str) and location.startswith(POSTGRES_SCHEMES):
+        from ragtune.rag.pgstore import PostgresStore  # psycopg is only needed for this store
+
+        return PostgresStore(location)
+    return FolderStore(Path(location))

@@ -140,6 +140,9 @@ class FinetuneSection(_Section):
 class IndexSection(_Section):
     documents: Path = Field(Path("corpora/documents"), description="folder of .md .txt .html .pdf .docx .jsonl")
     output_dir: Path = Field(Path("artifacts/index"), description="versioned index dirs + CURRENT pointer")
+    store: str = Field(
+        "", description="'' = the folder above (FAISS + BM25 in process); postgresql://user@host/db = PostgreSQL + pgvector, shared by replicas (password from PGPASSWORD or ~/.pgpass)"
+    )
     chunk_tokens: int = Field(256, gt=8, description="chunk size in embedder tokens (MiniLM reads 256)")
     chunk_overlap: int = Field(32, ge=0, description="tokens shared by neighbouring chunks")
     batch_size: int = Field(32, ge=1, description="chunks embedded per forward pass")
@@ -151,6 +154,18 @@ class IndexSection(_Section):
     dense_weight_vi: float | None = Field(0.1, ge=0, le=1, description="dense share for Vietnamese queries: MiniLM is English-first")
     candidates: int = Field(50, ge=1, description="candidates taken from each retriever before fusion")
     mmr_diversity: float = Field(0.0, ge=0, lt=1, description="0 = off; >0 trades relevance for less repetition")
+
+    @field_validator("store")
+    @classmethod
+    def _store_is_postgres(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be empty (the output_dir folder) or a postgresql:// address")
+        return value
+
+    @property
+    def location(self) -> Path | str:
+        """Where the index lives: the PostgreSQL address when one is set, else the folder."""
+        return self.store or self.output_dir
 
 
 SECRET = {"secret": True}  # `ragtune config` prints *** instead of the value

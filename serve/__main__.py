@@ -21,7 +21,7 @@ from ragtune.serve.services import load_services
 
 def run(cfg: Config) -> int:
     cfg.serve.check_exposure()  # an open server on a network address is a config error, before anything loads
-    store.current_dir(cfg.index.output_dir)  # IndexNotFound now, not after the model has loaded
+    store.require_current(store.open_store(cfg.index.location))  # IndexNotFound now, not after the model loads
     single_threaded_main()  # the generation thread computes with every core (ragtune/hardware.py)
     services = load_services(cfg)
     uvicorn.run(create_app(cfg, services), host=cfg.serve.host, port=cfg.serve.port, log_level="info")

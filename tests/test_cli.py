@@ -109,7 +109,7 @@ def test_missing_index(tmp_path, sub):
     (tmp_path / "adapter" / "ragtune_adapter.json").write_text("{}")
     extra = ["eval.questions=q.jsonl", "finetune.output_dir=adapter"] if sub == "eval" else []
     line = error_line(ragtune(tmp_path, sub, *POSITIONAL.get(sub, []), *extra))
-    assert "no published index under artifacts/index" in line and "ragtune index" in line
+    assert "no published index in artifacts/index" in line and "ragtune index" in line
 
 
 # --- other stage errors that used to print a traceback ----------------------------------------------
