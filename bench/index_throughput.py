@@ -6,8 +6,12 @@
 3. Query latency p50/p99 (query embedding included) of dense, BM25 and hybrid at 10k and 100k chunks,
    reached by replicating the shipped corpus's chunks (vectors perturbed slightly, texts as they are).
 
+`--stores folder,postgresql` runs 1-3 on PostgreSQL + pgvector too (rag/pgstore.py; the server at `--pg`,
+else a throwaway pgserver): the same build and re-index, then each synthetic version published into the
+database (seconds, HNSW above index.hnsw_above) and searched with dense scoring in SQL.
+
 Needs the `bench` extra for the LangChain peer (`pip install -e '.[bench]'`); without it, part 1
-reports ours alone. Run: `python bench/index_throughput.py [--skip-peer] [--sizes 10000,100000]`.
+reports ours alone. Run: `python bench/index_throughput.py [--skip-peer] [--sizes 10000,100000] [--stores ...]`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import shutil
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -46,7 +51,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--stores", default="folder", help="folder, or folder,postgresql")
+    parser.add_argument("--pg", default="", help="admin address of a PostgreSQL with pgvector (default: start one)")
     args = parser.parse_args()
+    with_pg = "postgresql" in args.stores.split(",")
+    if with_pg:
+        from pg import fresh_database, postgres
+    with postgres(args.pg) if with_pg else nullcontext() as admin:
+        run(args, (lambda name: fresh_database(admin, name)) if with_pg else None)
+
+
+def latency(retriever: Retriever, top_k: int) -> dict:
+    """p50/p99 of each mode over 160 queries (so p99 is not just the slowest one)."""
+    row = {}
+    for mode in ("dense", "bm25", "hybrid"):
+        times = []
+        for _ in range(20):
+            for q in QUERIES:
+                began = time.perf_counter()
+                retriever.search(q, top_k, mode=mode)
+                times.append(time.perf_counter() - began)
+        row[mode] = {"p50_ms": pct(times, 0.5), "p99_ms": pct(times, 0.99)}
+    return row
+
+
+def run(args, database) -> None:
     cfg = load_config(ROOT / "config.yaml", env={})
     work = ROOT / "artifacts" / "bench" / "index-throughput"
     shutil.rmtree(work, ignore_errors=True)
@@ -92,6 +121,22 @@ def main() -> None:
     out["reindex_one_change"] = {"seconds": round(reindex_s, 2), "embedded_chunks": again.embedded_chunks,
                                  "share_of_full": round(reindex_s / ours_s, 3)}  # fmt: skip
 
+    # 1-2 again into PostgreSQL: the same documents, build and one-change re-index
+    target.write_text(target.read_text(encoding="utf-8").split("\n\n## Phụ lục")[0], encoding="utf-8")
+    if database:
+        dsn = database("ragtune_bench_index")
+        began = time.perf_counter()
+        build_index(docs, dsn, cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap,
+                    cfg.index.batch_size, full=True, embedder=embedder)  # fmt: skip
+        pg_s = time.perf_counter() - began
+        target.write_text(target.read_text(encoding="utf-8") + "\n\n## Phụ lục\n\nMột đoạn mới để đo lần lập chỉ mục lại.\n",
+                          encoding="utf-8")  # fmt: skip
+        began = time.perf_counter()
+        build_index(docs, dsn, cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap,
+                    cfg.index.batch_size, embedder=embedder)  # fmt: skip
+        out["postgresql"] = {"chunks_per_s": round(summary.chunks / pg_s, 1), "seconds": round(pg_s, 1),
+                             "reindex_one_change_s": round(time.perf_counter() - began, 2)}  # fmt: skip
+
     # 3. query latency at larger sizes: replicate chunks and vectors into a synthetic version
     live = store.current_dir(work / "index")
     base_chunks = store.read_chunks(live)
@@ -107,21 +152,20 @@ def main() -> None:
             vecs.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
         big_chunks, vectors = big_chunks[:size], np.vstack(vecs)[:size]
         root = work / f"synthetic-{size}"
-        staging = store.new_staging_dir(root)
         config = {**store.read_config(live), "chunks": size}
-        store.write_version(staging, config, big_chunks, np.ascontiguousarray(vectors), {}, cfg.index.hnsw_above)
-        store.publish(root, staging)
+        store.FolderStore(root).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, cfg.index.hnsw_above)
         retriever = Retriever(root, cfg.model.embedder, embedder=embedder, dense_weight=cfg.index.dense_weight,
                               fusion=cfg.index.fusion, candidates=cfg.index.candidates)  # fmt: skip
-        row = {}
-        for mode in ("dense", "bm25", "hybrid"):
-            times = []
-            for _ in range(20):  # 160 queries a mode, so p99 is not just the slowest one
-                for q in QUERIES:
-                    began = time.perf_counter()
-                    retriever.search(q, cfg.serve.top_k, mode=mode)
-                    times.append(time.perf_counter() - began)
-            row[mode] = {"p50_ms": pct(times, 0.5), "p99_ms": pct(times, 0.99)}
+        row = latency(retriever, cfg.serve.top_k)
+        if database:
+            dsn = database(f"ragtune_bench_{size}")
+            began = time.perf_counter()
+            pg_version = store.open_store(dsn).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, cfg.index.hnsw_above)
+            publish_s = round(time.perf_counter() - began, 1)
+            in_pg = Retriever(dsn, cfg.model.embedder, embedder=embedder, dense_weight=cfg.index.dense_weight,
+                              fusion=cfg.index.fusion, candidates=cfg.index.candidates)  # fmt: skip
+            row = {"folder": row, "postgresql": {**latency(in_pg, cfg.serve.top_k), "publish_s": publish_s,
+                                                 "dense_index": store.open_store(dsn).config(pg_version)["dense_index"]}}  # fmt: skip
         out[f"latency_{size}"] = row
     print(json.dumps(out, ensure_ascii=False))
 

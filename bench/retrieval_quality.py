@@ -6,7 +6,11 @@ pipeline (rag.index, cached under artifacts/bench/ so later runs re-embed nothin
 split in half with a fixed seed: fusion settings are chosen on the dev half (macro-average over the
 sets of each query language), and every figure printed is on the test half. Prints one JSON line.
 
-    python bench/retrieval_quality.py [--sets alqac,xquad_vi,scifact] [--limit N]
+`--stores folder,postgresql` also publishes each set's chunks and vectors into PostgreSQL + pgvector
+(rag/pgstore.py; the server at `--pg`, else a throwaway pgserver) and reports the configured hybrid
+ranking served from there next to the folder store's: nDCG@10 of both, their difference, query p50.
+
+    python bench/retrieval_quality.py [--sets alqac,xquad_vi,scifact] [--limit N] [--stores folder,postgresql]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import random
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ragtune.config import load_config  # noqa: E402
+from ragtune.rag import store  # noqa: E402
 from ragtune.rag.embedder import load_embedder  # noqa: E402
 from ragtune.rag.fusion import top, weighted_rrf, weighted_scores  # noqa: E402
 from ragtune.rag.index import build_index  # noqa: E402
@@ -91,6 +97,10 @@ def evaluate(rankings: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict
     }
 
 
+def p50_ms(seconds: list[float]) -> float:
+    return round(sorted(seconds)[len(seconds) // 2] * 1000, 2)
+
+
 def fuse(dense: dict[int, float], lexical: dict[int, float], fusion: str, weight: float) -> dict[int, float]:
     if fusion == "rrf":
         return weighted_rrf([[i for i, _ in top(dense, POOL)], [i for i, _ in top(lexical, POOL)]], [weight, 1 - weight])
@@ -101,7 +111,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--limit", type=int, default=0, help="queries per set (0 = all)")
+    parser.add_argument("--stores", default="folder", help="folder, or folder,postgresql")
+    parser.add_argument("--pg", default="", help="admin address of a PostgreSQL with pgvector (default: start one)")
     args = parser.parse_args()
+    with_pg = "postgresql" in args.stores.split(",")
+    if with_pg:
+        from pg import fresh_database, postgres
+    with postgres(args.pg) if with_pg else nullcontext() as admin:
+        run(args, admin, fresh_database if with_pg else None)
+
+
+def run(args, admin: str | None, fresh_database) -> None:
     cfg = load_config(ROOT / "config.yaml", env={})
     embedder = load_embedder(cfg.model.embedder, precision=cfg.model.embedder_precision)
     out: dict = {"embedder": cfg.model.embedder, "pool": POOL, "skipped": []}
@@ -124,9 +144,21 @@ def main() -> None:
                     cfg.index.batch_size, embedder=embedder)
         index_s = time.perf_counter() - began
         # configured exactly as the server builds it, with a larger candidate pool for ranking metrics
-        retriever = Retriever(work / "index", cfg.model.embedder, embedder=embedder, candidates=POOL,
-                              dense_weight=cfg.index.dense_weight, dense_weight_vi=cfg.index.dense_weight_vi,
-                              fusion=cfg.index.fusion)
+        def configured(index):
+            return Retriever(index, cfg.model.embedder, embedder=embedder, candidates=POOL, dense_weight=cfg.index.dense_weight,
+                             dense_weight_vi=cfg.index.dense_weight_vi, fusion=cfg.index.fusion)  # fmt: skip
+
+        retriever = configured(work / "index")
+        pg = None
+        if admin:  # the same chunks and vectors, published into PostgreSQL
+            in_folder = store.FolderStore(work / "index")
+            live_dir = store.current_dir(work / "index")
+            chunks = retriever.chunks
+            dsn = fresh_database(admin, f"ragtune_bench_{name}")
+            began = time.perf_counter()
+            store.open_store(dsn).publish(store.read_config(live_dir), chunks, in_folder.dense(live_dir.name, chunks).vectors(c.chunk_id for c in chunks),
+                                          in_folder.manifest(live_dir.name), cfg.index.hnsw_above)  # fmt: skip
+            pg = (configured(dsn), round(time.perf_counter() - began, 1))
         chunk_doc = {c.chunk_id: c.doc_id.split("#", 1)[1] for c in retriever.chunks}
         qids = sorted(q for q in qrels if q in queries)
         random.Random(13).shuffle(qids)
@@ -134,15 +166,20 @@ def main() -> None:
             qids = qids[: args.limit]
         half = len(qids) // 2
         splits = {"dev": qids[:half], "test": qids[half:]}
-        scored, live = {}, {}
+        scored, live, served, seconds = {}, {}, {}, {"folder": [], "postgresql": []}
         for qid in qids:
             dense = {h.chunk.chunk_id: h.score for h in retriever.search(queries[qid], POOL, mode="dense")}
             lexical = {h.chunk.chunk_id: h.score for h in retriever.search(queries[qid], POOL, mode="bm25")}
             scored[qid] = (dense, lexical)
-            # the shipped code path, as the server calls it
-            live[qid] = doc_ranking({h.chunk.chunk_id: h.score for h in retriever.search(queries[qid], POOL)}, chunk_doc)
+            # the shipped code path, as the server calls it, from each store
+            for label, searcher, into in [("folder", retriever, live)] + ([("postgresql", pg[0], served)] if pg else []):
+                began = time.perf_counter()
+                hits = searcher.search(queries[qid], POOL)
+                seconds[label].append(time.perf_counter() - began)
+                into[qid] = doc_ranking({h.chunk.chunk_id: h.score for h in hits}, chunk_doc)
         per_set[name] = {"queries": len(qids), "index_s": round(index_s, 1), "chunks": len(retriever.chunks),
-                         "splits": splits, "scored": scored, "live": live, "qrels": qrels, "chunk_doc": chunk_doc}
+                         "splits": splits, "scored": scored, "live": live, "qrels": qrels, "chunk_doc": chunk_doc,
+                         "served": served, "seconds": seconds, "pg_publish_s": pg[1] if pg else None}  # fmt: skip
 
     def score(name: str, split: str, method: str, fusion: str = "score", weight: float = 0.0) -> dict[str, float]:
         s = per_set[name]
@@ -174,6 +211,14 @@ def main() -> None:
         row["hybrid_configured"] = evaluate({q: s["live"][q] for q in s["splits"]["test"]}, s["qrels"])
         best_single = max(row["bm25"]["ndcg@10"], row["dense"]["ndcg@10"])
         row["hybrid_ge_best_single"] = row["hybrid_configured"]["ndcg@10"] >= best_single
+        if s["served"]:
+            in_pg = evaluate({q: s["served"][q] for q in s["splits"]["test"]}, s["qrels"])
+            row["stores"] = {
+                "folder": {"ndcg@10": row["hybrid_configured"]["ndcg@10"], "query_p50_ms": p50_ms(s["seconds"]["folder"])},
+                "postgresql": {"ndcg@10": in_pg["ndcg@10"], "query_p50_ms": p50_ms(s["seconds"]["postgresql"]),
+                               "publish_s": s["pg_publish_s"]},
+                "ndcg_diff": round(in_pg["ndcg@10"] - row["hybrid_configured"]["ndcg@10"], 4),
+            }  # fmt: skip
         out[name] = row
     print(json.dumps(out, ensure_ascii=False))
 

@@ -219,3 +219,30 @@ def default_gguf(default_merged, tmp_path_factory) -> Path:
     from ragtune.models import packaged_gguf
 
     return export_gguf(default_merged[0], packaged_gguf("gemma3-270m", MODELS_DIR), tmp_path_factory.mktemp("export") / "model.gguf")
+
+
+_databases = iter(range(10**6))
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL 16 with pgvector (the pgserver wheel), in a temporary folder, for the whole run."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_dsn(pg_server) -> str:
+    """The address of a fresh, empty database on the shared server."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"ragtune_test_{next(_databases)}"
+    admin = pg_server.get_uri()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))

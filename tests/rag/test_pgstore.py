@@ -1,15 +1,13 @@
 """The PostgreSQL + pgvector index store against a real PostgreSQL 16 with pgvector (the pgserver wheel)."""
 
-import itertools
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import pgserver
 import psycopg
 import pytest
 
@@ -21,24 +19,6 @@ from ragtune.rag.retrieve import Retriever
 
 TESTS = Path(__file__).resolve().parents[1]
 QUESTIONS = ["nghỉ phép năm", "giờ làm việc văn phòng", "đăng ký thường trú", "Điều 20", "mấy giờ"]
-_databases = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def pg_dsn(pg_server) -> str:
-    """A fresh, empty database on the shared server."""
-    name = f"ragtune_test_{next(_databases)}"
-    admin = pg_server.get_uri()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
 
 
 def _build(corpus, out, embedder, full=False, hnsw_above=0):
