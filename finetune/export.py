@@ -29,6 +29,26 @@ def export_merged(merged_dir: Path, out: Path) -> Path:
     return out
 
 
+VLLM_MAX_LORA_RANK = 16  # vLLM's --max-lora-rank default
+
+
+def vllm_problems(adapter_config: dict) -> list[str]:
+    """What stops vLLM (`--enable-lora`) loading a saved PEFT adapter, per vLLM's own checks on
+    adapter_config.json (vllm/lora/peft_helper.py): DoRA, modules_to_save, a bias, and a rank above
+    --max-lora-rank (a flag away, so reported with it). Empty: it loads as it is."""
+    problems = []
+    if adapter_config.get("use_dora"):
+        problems.append("DoRA (finetune.use_dora=true): vLLM does not load DoRA adapters; serve the merged folder instead")
+    if adapter_config.get("modules_to_save"):
+        problems.append(f"modules_to_save={adapter_config['modules_to_save']}: vLLM only loads adapters without them")
+    if adapter_config.get("bias", "none") != "none":
+        problems.append(f"bias={adapter_config['bias']!r}: vLLM needs --enable-lora-bias")
+    rank = max([adapter_config.get("r", 0), *(adapter_config.get("rank_pattern") or {}).values()])
+    if rank > VLLM_MAX_LORA_RANK:
+        problems.append(f"rank {rank} > {VLLM_MAX_LORA_RANK}: start vLLM with --max-lora-rank {rank}")
+    return problems
+
+
 GGUF_TYPES = ("mixed", "f16", "q8_0", "q4_k_m")  # `ragtune export --gguf-type`
 
 

@@ -11,6 +11,7 @@ Stage code is imported only once the config has loaded: a bad config fails in a 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -51,12 +52,16 @@ def _eval(cfg, args) -> int:
 
 
 def _export(cfg, args) -> int:
-    from ragtune.finetune.export import export_gguf, export_merged
+    from ragtune.finetune.export import export_gguf, export_merged, vllm_problems
     from ragtune.models import PACKAGED, ModelNotFound, packaged_gguf
 
     merged = cfg.finetune.merged_dir
     if not args.gguf:
         print(f"merged model {merged} exported to {export_merged(merged, args.out)}")
+        adapter_config = cfg.finetune.output_dir / "adapter_config.json"
+        if adapter_config.exists():  # the GPU path: vLLM serves the adapter over the base (README, "Scaling out")
+            problems = vllm_problems(json.loads(adapter_config.read_text(encoding="utf-8")))
+            print(f"adapter {cfg.finetune.output_dir}: " + ("; ".join(problems) if problems else "vLLM loads it with --enable-lora"))
         return 0
     if cfg.model.generator not in PACKAGED:
         raise ModelNotFound(f"--gguf writes from the packaged base GGUF; model.generator={cfg.model.generator!r} is not a "

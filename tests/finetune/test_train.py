@@ -16,6 +16,7 @@ from transformers import AutoModelForCausalLM
 from ragtune.artifacts import ADAPTER_RECORD
 from ragtune.config import DEFAULT_SYSTEM_PROMPT
 from ragtune.finetune.__main__ import main as finetune_main
+from ragtune.finetune.export import vllm_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [
@@ -56,6 +57,14 @@ def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_pat
         merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")(ids).logits
     assert not torch.allclose(plain, tuned)  # the adapter changed the model
     torch.testing.assert_close(tuned, merged, rtol=1e-4, atol=1e-5)
+    assert vllm_problems(json.loads((adapter / "adapter_config.json").read_text())) == []  # vLLM --enable-lora loads it
+
+
+def test_adapter_options_vllm_cannot_load_are_named():
+    config = {"r": 8, "lora_alpha": 16, "bias": "none", "use_dora": False, "modules_to_save": None}
+    assert vllm_problems(config) == []
+    problems = vllm_problems({**config, "use_dora": True, "r": 32, "modules_to_save": ["lm_head"], "bias": "lora_only"})
+    assert len(problems) == 4 and "DoRA" in problems[0] and "--max-lora-rank 32" in problems[-1]
 
 
 def test_the_merged_model_is_saved_in_the_inference_dtype(tmp_path, tiny_model_dir):
