@@ -33,7 +33,7 @@ import numpy as np
 from ragtune.errors import RagtuneError
 from ragtune.rag.chunking import Chunk
 from ragtune.rag.lexical import LexicalIndex
-from ragtune.rag.store import KEEP_VERSIONS, IndexNotFound
+from ragtune.rag.store import KEEP_VERSIONS, IndexNotFound, IndexUnavailable
 
 try:
     import psycopg
@@ -70,7 +70,7 @@ CREATE TABLE IF NOT EXISTS ragtune_current (
 TABLE_PREFIX = "ragtune_chunks_"
 
 
-class PostgresError(RagtuneError, RuntimeError):
+class PostgresError(IndexUnavailable):
     """The PostgreSQL index store cannot be reached or is not usable."""
 
 
@@ -180,10 +180,10 @@ class PostgresStore:
                 with conn.transaction():
                     conn.execute("SET LOCAL enable_indexscan = off")
                     return conn.execute(statement, params or None, binary=True).fetchall()
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as e:
                 conn.close()
                 if attempt:
-                    raise
+                    raise PostgresError(f"the index database {self.location} failed: {e}".strip()) from e
 
     def _create_schema(self, conn: psycopg.Connection) -> None:
         try:

@@ -49,6 +49,10 @@ class IndexMismatch(RagtuneError, RuntimeError):
     """The index was built with another embedder than the one configured now."""
 
 
+class IndexUnavailable(RagtuneError, ConnectionError):
+    """The index store cannot be reached now (a database that is down or refuses the connection)."""
+
+
 @contextmanager
 def root_lock(root: Path):
     """Exclusive lock on the index root (a lock file, released when the process dies)."""

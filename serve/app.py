@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from ragtune.config import Config
 from ragtune.rag.retrieve import EmptyQuestion
-from ragtune.rag.store import IndexMismatch, IndexNotFound
+from ragtune.rag.store import IndexMismatch, IndexNotFound, IndexUnavailable
 from ragtune.serve.backend import PromptTooLong, QueueFull
 from ragtune.serve.gate import Gate
 from ragtune.serve.metrics import Metrics
@@ -59,6 +59,11 @@ def create_app(cfg: Config, services: Services | None = None) -> FastAPI:
     @app.exception_handler(IndexMismatch)
     async def _mismatch(request: Request, exc: IndexMismatch):
         return JSONResponse({"detail": "the index does not match the configured embedder; rebuild it"}, 503)
+
+    @app.exception_handler(IndexUnavailable)
+    async def _index_down(request, exc):
+        log.warning("index store unavailable: %s", exc)
+        return JSONResponse({"detail": "the index store cannot be reached; retry shortly"}, 503, headers={"Retry-After": "5"})
 
     @app.exception_handler(EmptyQuestion)
     async def _empty(request: Request, exc: EmptyQuestion):

@@ -172,3 +172,15 @@ def test_index_store_setting_is_checked_and_its_password_never_shown(tmp_path):
     assert load_config(None, [], env={}).index.location == Path("artifacts/index")
     assert without_password(cfg.index.store) == "postgresql://rag:***@db.internal:5432/rag"
     assert "s3cret" not in store.open_store(cfg.index.store).location
+
+
+def test_a_database_gone_mid_service_is_index_unavailable_not_a_crash(tiny_corpus, hash_embedder, pg_dsn, pg_server):
+    _build(tiny_corpus, pg_dsn, hash_embedder)
+    retriever = Retriever(pg_dsn, "hash-test", embedder=hash_embedder)
+    assert retriever.search("nghỉ phép", 2)
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {urlsplit(pg_dsn).path[1:]} WITH (FORCE)")  # ends the retriever's session too
+    with pytest.raises(store.IndexUnavailable, match="index database"):
+        retriever.search("nghỉ phép", 2)
+    with pytest.raises(store.IndexUnavailable):
+        retriever.reload()
