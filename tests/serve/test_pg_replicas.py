@@ -61,3 +61,26 @@ def test_two_replicas_serve_one_postgres_index_and_reload_a_new_version(tiny_mod
             assert httpx.get(f"{base}/ready", headers=headers).json()["index_version"] == second.version
             r = httpx.post(f"{base}/ask", json={"question": "Bãi đỗ xe ở tầng hầm nào?", "max_tokens": 2}, headers=headers)
             assert any(s["doc_id"] == "company/bai-do-xe.md" for s in r.json()["sources"])
+
+
+def test_a_database_gone_mid_service_answers_503_with_retry_after(tiny_lm, tiny_corpus, hash_embedder, pg_dsn, pg_server):
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from ragtune.config import load_config
+    from ragtune.rag.retrieve import Retriever
+    from ragtune.serve.app import create_app
+    from ragtune.serve.services import Services
+
+    build_index(tiny_corpus, pg_dsn, "hash-test", 64, 8, 8, embedder=hash_embedder)
+    cfg = load_config(None, [f"index.store={pg_dsn}", "model.embedder=hash-test", "serve.reload_poll_s=0"], env={})
+    retriever = Retriever(pg_dsn, "hash-test", embedder=hash_embedder)
+    with TestClient(create_app(cfg, Services(cfg, tiny_lm, retriever, None))) as client:
+        assert client.post("/ask", json={"question": "Nghỉ phép năm?", "max_tokens": 2}).status_code == 200
+        with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {urlsplit(pg_dsn).path[1:]} WITH (FORCE)")
+        r = client.post("/ask", json={"question": "Nghỉ phép năm?", "max_tokens": 2})
+        assert r.status_code == 503 and r.headers["retry-after"] == "5" and "index store" in r.json()["detail"]
+        assert client.post("/admin/reload").json()["index_reload_error"].startswith("PostgresError")
