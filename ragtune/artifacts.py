@@ -76,10 +76,36 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask sets it, racing other threads' file creation)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+def as_plainly_written(folder: Path) -> None:
+    """Give a staged folder the modes a plain write would have: staging folders (mkdtemp) and some writers'
+    temporary files (safetensors via transformers) are private, 0700 / 0600, which shut out every other user,
+    a container's non-root server reading mounted artifacts among them."""
+    mask = _umask()
+    for root, _, files in os.walk(folder):
+        os.chmod(root, 0o777 & ~mask)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o666 & ~mask)
+
+
 def replace_dir(staging: Path, target: Path) -> None:
     """Move a finished staging dir into place: swapped with the old target in one step where the system can, so
-    readers find one complete folder at every instant; else the old one moves aside first."""
+    readers find one complete folder at every instant; else the old one moves aside first. Its modes become
+    those of plainly written files first (`as_plainly_written`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    as_plainly_written(staging)
     if target.exists() and exchange(staging, target):
         fsync_dir(target.parent)
         shutil.rmtree(staging, ignore_errors=True)  # now the old folder

@@ -31,3 +31,23 @@ def test_replacing_an_artifact_never_leaves_its_path_empty(tmp_path, monkeypatch
     (staging / "x").write_text("1")
     replace_dir(staging, fresh)
     assert (fresh / "x").read_text() == "1"
+
+
+def test_a_published_artifact_is_readable_by_other_users_as_a_plain_write_would_be(tmp_path):
+    """mkdtemp's 0700 staging folder and a writer's 0600 temporary file used to keep those modes once published:
+    the Docker image's non-root server could not read a model written by root."""
+    import os
+
+    old_mask = os.umask(0o022)
+    try:
+        target = tmp_path / "merged"
+        staging = staging_dir(target)
+        (staging / "sub").mkdir(mode=0o700)
+        weights = staging / "sub" / "model.safetensors"
+        weights.write_text("w")
+        weights.chmod(0o600)
+        replace_dir(staging, target)
+    finally:
+        os.umask(old_mask)
+    assert (target.stat().st_mode & 0o777, (target / "sub").stat().st_mode & 0o777) == (0o755, 0o755)
+    assert (target / "sub" / "model.safetensors").stat().st_mode & 0o777 == 0o644
