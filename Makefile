@@ -12,7 +12,7 @@ export TOKENIZERS_PARALLELISM ?= false
 
 STAMP := $(VENV)/.ragtune-installed
 
-.PHONY: setup models run finetune index serve eval export test test-fast bench lint
+.PHONY: setup models run finetune index serve eval export test test-fast bench lint docker-check
 
 setup: $(STAMP) models
 
@@ -61,3 +61,8 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# Build the CPU image (from a base made here when no registry answers, packages from a host wheelhouse),
+# run it non-root with a key and ./artifacts read-only, ask one question, check health; ~5 min the first time.
+docker-check: setup
+	RAGTUNE=$(RAGTUNE) PIP=$(PIP) docker/check.sh
