@@ -52,6 +52,8 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--stores", default="folder", help="folder, or folder,postgresql")
+    parser.add_argument("--latency-only", action="store_true", help="part 3 alone, replicating the configured index")
+    parser.add_argument("--hnsw-above", type=int, default=-1, help="index.hnsw_above for the synthetic sizes (default: the config's)")
     parser.add_argument("--pg", default="", help="admin address of a PostgreSQL with pgvector (default: start one)")
     args = parser.parse_args()
     with_pg = "postgresql" in args.stores.split(",")
@@ -75,15 +77,10 @@ def latency(retriever: Retriever, top_k: int) -> dict:
     return row
 
 
-def run(args, database) -> None:
-    cfg = load_config(ROOT / "config.yaml", env={})
-    work = ROOT / "artifacts" / "bench" / "index-throughput"
-    shutil.rmtree(work, ignore_errors=True)
+def builds(args, cfg, work: Path, embedder, database, out: dict) -> None:
+    """Parts 1-2: first build (and the peer's), one-change re-index; into PostgreSQL too when asked."""
     docs = work / "docs"
     shutil.copytree(cfg.index.documents, docs)
-    embedder = load_embedder(cfg.model.embedder, precision=cfg.model.embedder_precision)
-    out: dict = {"embedder": cfg.model.embedder}
-
     # 1. first full build, ours
     began = time.perf_counter()
     summary = build_index(docs, work / "index", cfg.model.embedder, cfg.index.chunk_tokens, cfg.index.chunk_overlap,
@@ -137,8 +134,20 @@ def run(args, database) -> None:
         out["postgresql"] = {"chunks_per_s": round(summary.chunks / pg_s, 1), "seconds": round(pg_s, 1),
                              "reindex_one_change_s": round(time.perf_counter() - began, 2)}  # fmt: skip
 
+
+def run(args, database) -> None:
+    cfg = load_config(ROOT / "config.yaml", env={})
+    work = ROOT / "artifacts" / "bench" / "index-throughput"
+    shutil.rmtree(work, ignore_errors=True)
+    embedder = load_embedder(cfg.model.embedder, precision=cfg.model.embedder_precision)
+    out: dict = {"embedder": cfg.model.embedder}
+    if args.latency_only:  # part 3 alone, from the configured index (`make index`)
+        live = store.current_dir(ROOT / cfg.index.output_dir)
+    else:
+        builds(args, cfg, work, embedder, database, out)
+        live = store.current_dir(work / "index")
+
     # 3. query latency at larger sizes: replicate chunks and vectors into a synthetic version
-    live = store.current_dir(work / "index")
     base_chunks = store.read_chunks(live)
     base_vectors = store.reconstruct(store.read_dense(live), (c.chunk_id for c in base_chunks))
     rng = np.random.default_rng(0)
@@ -153,14 +162,18 @@ def run(args, database) -> None:
         big_chunks, vectors = big_chunks[:size], np.vstack(vecs)[:size]
         root = work / f"synthetic-{size}"
         config = {**store.read_config(live), "chunks": size}
-        store.FolderStore(root).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, cfg.index.hnsw_above)
+        hnsw_above = cfg.index.hnsw_above if args.hnsw_above < 0 else args.hnsw_above
+        began = time.perf_counter()
+        store.FolderStore(root).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, hnsw_above)
+        folder_publish_s = round(time.perf_counter() - began, 1)
         retriever = Retriever(root, cfg.model.embedder, embedder=embedder, dense_weight=cfg.index.dense_weight,
                               fusion=cfg.index.fusion, candidates=cfg.index.candidates)  # fmt: skip
-        row = latency(retriever, cfg.serve.top_k)
+        row = {**latency(retriever, cfg.serve.top_k), "publish_s": folder_publish_s,
+               "dense_index": "hnsw" if hnsw_above and size > hnsw_above else "flat-fp16"}  # fmt: skip
         if database:
             dsn = database(f"ragtune_bench_{size}")
             began = time.perf_counter()
-            pg_version = store.open_store(dsn).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, cfg.index.hnsw_above)
+            pg_version = store.open_store(dsn).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, hnsw_above)
             publish_s = round(time.perf_counter() - began, 1)
             in_pg = Retriever(dsn, cfg.model.embedder, embedder=embedder, dense_weight=cfg.index.dense_weight,
                               fusion=cfg.index.fusion, candidates=cfg.index.candidates)  # fmt: skip

@@ -49,6 +49,47 @@ def vllm_problems(adapter_config: dict) -> list[str]:
     return problems
 
 
+# Ollama renders prompts with Go templates of its own, not the GGUF's Jinja template, so each packaged model's
+# chat format is written again here, exactly as ragtune trains and serves it (ragtune/models.py): Gemma puts
+# the system prompt at the start of the first user turn; ChatML (SmolLM2) gives it a turn of its own.
+# tests/finetune/test_modelfile.py renders these with Go's text/template against the Jinja template.
+OLLAMA_TEMPLATES = {
+    "gemma": (
+        '{{ $system := "" }}{{ range .Messages }}{{ if eq .Role "system" }}{{ $system = .Content }}{{ end }}{{ end }}'
+        '{{ $first := true }}{{ range $i, $m := .Messages }}{{ if ne $m.Role "system" }}'
+        '{{ $last := eq (len (slice $.Messages $i)) 1 }}'
+        '{{ if eq $m.Role "user" }}<start_of_turn>user\n{{ if and $first $system }}{{ $system }}\n\n{{ end }}'
+        '{{ $m.Content }}<end_of_turn>\n{{ if $last }}<start_of_turn>model\n{{ end }}'
+        '{{ else }}<start_of_turn>model\n{{ $m.Content }}{{ if not $last }}<end_of_turn>\n{{ end }}{{ end }}'
+        '{{ $first = false }}{{ end }}{{ end }}'
+    ),
+    "chatml": (
+        '{{ range $i, $m := .Messages }}{{ $last := eq (len (slice $.Messages $i)) 1 }}'
+        '<|im_start|>{{ $m.Role }}\n{{ $m.Content }}{{ if or (ne $m.Role "assistant") (not $last) }}<|im_end|>\n{{ end }}'
+        '{{ if and $last (ne $m.Role "assistant") }}<|im_start|>assistant\n{{ end }}{{ end }}'
+    ),
+}
+OLLAMA_STOPS = {"gemma": ["<end_of_turn>"], "chatml": ["<|im_end|>"]}
+PACKAGED_FORMAT = {"gemma3-270m": "gemma", "smollm2-135m-instruct": "chatml"}
+
+
+def ollama_modelfile(gguf_name: str, chat_format: str, system_prompt: str) -> str:
+    """An Ollama Modelfile for the exported GGUF beside it: the chat format ragtune trained, its stop token, the
+    system prompt, and the sampling ragtune serves with (greedy, no repeat penalty: Ollama's default of 1.1
+    pushes an answer off the numbers it copies from its passages)."""
+    quoted = system_prompt.replace('"""', '\\"\\"\\"')
+    lines = [
+        f"FROM ./{gguf_name}",
+        f'TEMPLATE """{OLLAMA_TEMPLATES[chat_format]}"""',
+        f'SYSTEM """{quoted}"""',
+        *(f'PARAMETER stop "{stop}"' for stop in OLLAMA_STOPS[chat_format]),
+        "PARAMETER temperature 0",
+        "PARAMETER repeat_penalty 1.0",
+        "PARAMETER num_ctx 4096",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 GGUF_TYPES = ("mixed", "f16", "q8_0", "q4_k_m")  # `ragtune export --gguf-type`
 
 

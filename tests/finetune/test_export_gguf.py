@@ -103,3 +103,19 @@ def test_the_f16_export_decodes_what_torch_decodes_and_llama_cpp_quantises_it(de
         path = export_gguf(folder, base, tmp_path / f"{kind}.gguf", kind)
         assert path.stat().st_size < 0.6 * f16.stat().st_size and in_llama_cpp(path)[1] >= least, kind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f16.gguf", "q4_k_m.gguf", "q8_0.gguf"]  # no f16 left behind
+
+
+def test_ragtune_export_gguf_writes_an_ollama_modelfile_beside_the_file(default_merged, tmp_path, capsys):
+    from ragtune.cli import main
+    from ragtune.config import DEFAULT_SYSTEM_PROMPT
+    from ragtune.finetune.export import OLLAMA_TEMPLATES
+
+    args = ["export", "--gguf", "--out", str(tmp_path), "--config", str(tmp_path / "none.yaml"),
+            f"finetune.merged_dir={default_merged[0]}", f"model.models_dir={MODELS_DIR}"]  # fmt: skip
+    assert main(args) == 0
+    modelfile = tmp_path / "gemma3-270m-ragtune.Modelfile"
+    assert f"ollama create ragtune -f {modelfile}" in capsys.readouterr().out
+    text = modelfile.read_text(encoding="utf-8")
+    assert text.startswith("FROM ./gemma3-270m-ragtune.gguf\n") and (tmp_path / "gemma3-270m-ragtune.gguf").exists()
+    assert OLLAMA_TEMPLATES["gemma"] in text and 'PARAMETER stop "<end_of_turn>"' in text
+    assert f'SYSTEM """{DEFAULT_SYSTEM_PROMPT}"""' in text
