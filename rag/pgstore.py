@@ -26,10 +26,10 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from ragtune.config import without_password
 from ragtune.errors import RagtuneError
 from ragtune.rag.chunking import Chunk
 from ragtune.rag.lexical import LexicalIndex
@@ -72,15 +72,6 @@ TABLE_PREFIX = "ragtune_chunks_"
 
 class PostgresError(IndexUnavailable):
     """The PostgreSQL index store cannot be reached or is not usable."""
-
-
-def without_password(dsn: str) -> str:
-    """The address for messages and logs: the password, if the address holds one, masked."""
-    parts = urlsplit(dsn)
-    if parts.password is None:
-        return dsn
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def chunk_table(version: str) -> str:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -137,11 +138,25 @@ class FinetuneSection(_Section):
     seed: int = Field(42, description="one seed for split, shuffling and init")
 
 
+SECRET = {"secret": True}  # `ragtune config` prints *** instead of the value
+SECRET_IN_URL = {"secret_in_url": True}  # `ragtune config` prints the address with *** for its password
+
+
+def without_password(url: str) -> str:
+    """`url` with its password, if it holds one, shown as ***: for messages, logs and `ragtune config`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 class IndexSection(_Section):
     documents: Path = Field(Path("corpora/documents"), description="folder of .md .txt .html .pdf .docx .jsonl")
     output_dir: Path = Field(Path("artifacts/index"), description="versioned index dirs + CURRENT pointer")
     store: str = Field(
-        "", description="'' = the folder above (FAISS + BM25 in process); postgresql://user@host/db = PostgreSQL + pgvector, shared by replicas (password from PGPASSWORD or ~/.pgpass)"
+        "", description="'' = the folder above (FAISS + BM25 in process); postgresql://user@host/db = PostgreSQL + pgvector, shared by replicas (password from PGPASSWORD or ~/.pgpass)",
+        json_schema_extra=SECRET_IN_URL,
     )
     chunk_tokens: int = Field(256, gt=8, description="chunk size in embedder tokens (MiniLM reads 256)")
     chunk_overlap: int = Field(32, ge=0, description="tokens shared by neighbouring chunks")
@@ -166,9 +181,6 @@ class IndexSection(_Section):
     def location(self) -> Path | str:
         """Where the index lives: the PostgreSQL address when one is set, else the folder."""
         return self.store or self.output_dir
-
-
-SECRET = {"secret": True}  # `ragtune config` prints *** instead of the value
 
 
 class ServeSection(_Section):
@@ -389,6 +401,8 @@ def render_config(cfg: Config | None = None, header: str = CONFIG_HEADER, hide_s
             value = getattr(section, key)
             if hide_secrets and value and (field.json_schema_extra or {}).get("secret"):
                 value = ["***"] * len(value) if isinstance(value, list) else "***"
+            if hide_secrets and value and (field.json_schema_extra or {}).get("secret_in_url"):
+                value = without_password(value)
             if isinstance(value, str) and " " in value:
                 lines += [f"  # {field.description}", f"  {key}: {_yaml_value(value)}"]
             else:

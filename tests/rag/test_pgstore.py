@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from ragtune.config import ConfigError, load_config
+from ragtune.config import ConfigError, load_config, render_config, without_password
 from ragtune.rag import store
 from ragtune.rag.index import build_index
-from ragtune.rag.pgstore import PostgresStore, chunk_table, without_password
+from ragtune.rag.pgstore import PostgresStore, chunk_table
 from ragtune.rag.retrieve import Retriever
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -172,6 +172,8 @@ def test_index_store_setting_is_checked_and_its_password_never_shown(tmp_path):
     assert load_config(None, [], env={}).index.location == Path("artifacts/index")
     assert without_password(cfg.index.store) == "postgresql://rag:***@db.internal:5432/rag"
     assert "s3cret" not in store.open_store(cfg.index.store).location
+    shown = render_config(cfg, hide_secrets=True)  # `ragtune config`
+    assert "postgresql://rag:***@db.internal:5432/rag" in shown and "s3cret" not in shown
 
 
 def test_a_database_gone_mid_service_is_index_unavailable_not_a_crash(tiny_corpus, hash_embedder, pg_dsn, pg_server):
