@@ -91,7 +91,10 @@ def lexical_blob(index: LexicalIndex) -> bytes:
 def lexical_from_blob(blob: bytes, size: int) -> LexicalIndex:
     with tempfile.TemporaryDirectory() as folder:
         with tarfile.open(fileobj=io.BytesIO(blob), mode="r") as tar:
-            tar.extractall(folder, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse links and paths out of the folder
+                tar.extractall(folder, filter="data")
+            else:
+                tar.extractall(folder)  # our own archive, written by lexical_blob
         return LexicalIndex.load(Path(folder) / "bm25", size)
 
 
@@ -116,10 +119,10 @@ class PgDense:
 
     def vectors(self, ids: Iterable[int]) -> np.ndarray:
         ids = [int(i) for i in ids]
-        statement = sql.SQL("SELECT chunk_id, embedding FROM {} WHERE chunk_id = ANY(%s)").format(self._table)
-        found = {cid: vector.to_numpy() for cid, vector in self._store.query(statement, (ids,))}
         if not ids:
             return np.zeros((0, 0), dtype=np.float32)
+        statement = sql.SQL("SELECT chunk_id, embedding FROM {} WHERE chunk_id = ANY(%s)").format(self._table)
+        found = {cid: vector.to_numpy() for cid, vector in self._store.query(statement, (ids,))}
         return np.vstack([found[i] for i in ids])
 
 
