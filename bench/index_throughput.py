@@ -6,7 +6,7 @@
 3. Query latency p50/p99 (query embedding included) of dense, BM25 and hybrid at 10k and 100k chunks,
    reached by replicating the shipped corpus's chunks (vectors perturbed slightly, texts as they are).
 
-`--stores folder,postgresql` runs 1-3 on PostgreSQL + pgvector too (rag/pgstore.py; the server at `--pg`,
+By default (`--stores folder,postgresql`) 1-3 also run on PostgreSQL + pgvector (rag/pgstore.py; the server at `--pg`,
 else a throwaway pgserver): the same build and re-index, then each synthetic version published into the
 database (seconds, HNSW above index.hnsw_above) and searched with dense scoring in SQL.
 
@@ -51,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--stores", default="folder", help="folder, or folder,postgresql")
+    parser.add_argument("--stores", default="folder,postgresql", help="folder,postgresql (both, side by side) or folder")
     parser.add_argument("--latency-only", action="store_true", help="part 3 alone, replicating the configured index")
     parser.add_argument("--hnsw-above", type=int, default=-1, help="index.hnsw_above for the synthetic sizes (default: the config's)")
     parser.add_argument("--pg", default="", help="admin address of a PostgreSQL with pgvector (default: start one)")

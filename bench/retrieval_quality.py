@@ -6,7 +6,7 @@ pipeline (rag.index, cached under artifacts/bench/ so later runs re-embed nothin
 split in half with a fixed seed: fusion settings are chosen on the dev half (macro-average over the
 sets of each query language), and every figure printed is on the test half. Prints one JSON line.
 
-`--stores folder,postgresql` also publishes each set's chunks and vectors into PostgreSQL + pgvector
+By default (`--stores folder,postgresql`) it also publishes each set's chunks and vectors into PostgreSQL + pgvector
 (rag/pgstore.py; the server at `--pg`, else a throwaway pgserver) and reports the configured hybrid
 ranking served from there next to the folder store's: nDCG@10 of both, their difference, query p50.
 
@@ -111,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--limit", type=int, default=0, help="queries per set (0 = all)")
-    parser.add_argument("--stores", default="folder", help="folder, or folder,postgresql")
+    parser.add_argument("--stores", default="folder,postgresql", help="folder,postgresql (both, side by side) or folder")
     parser.add_argument("--pg", default="", help="admin address of a PostgreSQL with pgvector (default: start one)")
     args = parser.parse_args()
     with_pg = "postgresql" in args.stores.split(",")
