@@ -186,3 +186,32 @@ def test_a_database_gone_mid_service_is_index_unavailable_not_a_crash(tiny_corpu
         retriever.search("nghỉ phép", 2)
     with pytest.raises(store.IndexUnavailable):
         retriever.reload()
+
+
+def test_two_builds_at_once_both_publish_and_leave_no_stray_table(tiny_corpus, hash_embedder, pg_dsn):
+    """Two indexers on one database (two replicas' `make index`, say): each publishes whole, the last one wins,
+    and nothing half-built or orphaned is left."""
+    import threading
+
+    from conftest import HashEmbedder
+
+    _build(tiny_corpus, pg_dsn, hash_embedder)
+    versions, errors = [], []
+
+    def build(corpus):
+        try:
+            versions.append(_build(corpus, pg_dsn, HashEmbedder(), full=True).version)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=build, args=(tiny_corpus,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(versions)) == 2
+    pg = PostgresStore(pg_dsn)
+    assert pg.current() in versions and set(versions) <= set(pg.versions())
+    tables = {row[0] for row in pg.query("SELECT tablename FROM pg_tables WHERE tablename LIKE 'ragtune_chunks_%'")}
+    assert tables == {chunk_table(v) for v in pg.versions()}
+    assert Retriever(pg_dsn, "hash-test", embedder=hash_embedder).search("nghỉ phép", 2)
