@@ -164,12 +164,12 @@ def run(args, database) -> None:
         config = {**store.read_config(live), "chunks": size}
         hnsw_above = cfg.index.hnsw_above if args.hnsw_above < 0 else args.hnsw_above
         began = time.perf_counter()
-        store.FolderStore(root).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, hnsw_above)
+        folder_version = store.FolderStore(root).publish(config, big_chunks, np.ascontiguousarray(vectors), {}, hnsw_above)
         folder_publish_s = round(time.perf_counter() - began, 1)
         retriever = Retriever(root, cfg.model.embedder, embedder=embedder, dense_weight=cfg.index.dense_weight,
                               fusion=cfg.index.fusion, candidates=cfg.index.candidates)  # fmt: skip
         row = {**latency(retriever, cfg.serve.top_k), "publish_s": folder_publish_s,
-               "dense_index": "hnsw" if hnsw_above and size > hnsw_above else "flat-fp16"}  # fmt: skip
+               "dense_index": store.FolderStore(root).config(folder_version)["dense_index"]}  # fmt: skip
         if database:
             dsn = database(f"ragtune_bench_{size}")
             began = time.perf_counter()

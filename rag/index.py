@@ -144,9 +144,8 @@ def build_index(
     vectors = np.ascontiguousarray(vectors[order]) if len(order) else vectors
 
     config = {**settings, "documents": str(documents), "batch_size": batch_size, "chunks": len(chunks), "docs": len(docs),
-              "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat-fp16",
               "embed_dtype": str(getattr(model, "dtype", "float32")).removeprefix("torch.")}  # fmt: skip
-    summary.version = index.publish(config, chunks, vectors, manifest, hnsw_above)
+    summary.version = index.publish(config, chunks, vectors, manifest, hnsw_above)  # the store records its dense_index
     summary.chunks = len(chunks)
     summary.embedded_chunks = len(fresh)
     summary.seconds = round(time.perf_counter() - started, 2)

@@ -30,6 +30,7 @@ import faiss
 import numpy as np
 
 from ragtune.artifacts import fsync_dir, write_json
+from ragtune.config import POSTGRES_SCHEMES
 from ragtune.errors import RagtuneError
 from ragtune.rag.chunking import Chunk
 from ragtune.rag.lexical import LexicalIndex
@@ -320,6 +321,7 @@ class FolderStore:
         return read_lexical(self.root / version, size)
 
     def publish(self, config: dict, chunks: list[Chunk], vectors: np.ndarray, manifest: dict, hnsw_above: int = 0) -> str:
+        config = {**config, "dense_index": "hnsw" if hnsw_above and len(chunks) > hnsw_above else "flat-fp16"}
         staging = new_staging_dir(self.root)
         try:
             write_version(staging, config, chunks, vectors, manifest, hnsw_above)
@@ -327,9 +329,6 @@ class FolderStore:
         except BaseException:
             discard(staging)
             raise
-
-
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def open_store(location: Path | str | IndexStore) -> IndexStore:

@@ -139,6 +139,7 @@ class FinetuneSection(_Section):
 
 
 SECRET = {"secret": True}  # `ragtune config` prints *** instead of the value
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # an index.store address (rag/pgstore.py)
 SECRET_IN_URL = {"secret_in_url": True}  # `ragtune config` prints the address with *** for its password
 
 
@@ -173,7 +174,7 @@ class IndexSection(_Section):
     @field_validator("store")
     @classmethod
     def _store_is_postgres(cls, value: str) -> str:
-        if value and not value.startswith(("postgresql://", "postgres://")):
+        if value and not value.startswith(POSTGRES_SCHEMES):
             raise ValueError("must be empty (the output_dir folder) or a postgresql:// address")
         return value
 
