@@ -103,7 +103,17 @@ class PgDense:
 
     def __init__(self, store: PostgresStore, version: str):
         self._store = store
+        self._version = version
         self._table = sql.Identifier(chunk_table(version))
+
+    def _rows(self, statement, params, exact: bool = False) -> list[tuple]:
+        try:
+            return self._store.query(statement, params, exact)
+        except psycopg.errors.UndefinedTable as e:  # a reader more than KEEP_VERSIONS publishes behind
+            raise PostgresError(
+                f"index version {self._version} is no longer in {self._store.location} (newer versions replaced it); "
+                "the next reload loads the live one"
+            ) from e
 
     def search(self, vector: np.ndarray, k: int, doc_prefix: str = "") -> dict[int, float]:
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -111,10 +121,10 @@ class PgDense:
             statement = sql.SQL(
                 "SELECT chunk_id, embedding <#> %s AS distance FROM {} WHERE starts_with(doc_id, %s) ORDER BY distance LIMIT %s"
             ).format(self._table)
-            rows = self._store.query(statement, (query, doc_prefix, k), exact=True)
+            rows = self._rows(statement, (query, doc_prefix, k), exact=True)
         else:  # `<#>` is the negative inner product; computed once a row, and the HNSW index serves the ORDER BY
             statement = sql.SQL("SELECT chunk_id, embedding <#> %s AS distance FROM {} ORDER BY distance LIMIT %s").format(self._table)
-            rows = self._store.query(statement, (query, k))
+            rows = self._rows(statement, (query, k))
         return {int(cid): -float(distance) for cid, distance in rows}
 
     def vectors(self, ids: Iterable[int]) -> np.ndarray:
@@ -122,7 +132,7 @@ class PgDense:
         if not ids:
             return np.zeros((0, 0), dtype=np.float32)
         statement = sql.SQL("SELECT chunk_id, embedding FROM {} WHERE chunk_id = ANY(%s)").format(self._table)
-        found = {cid: vector.to_numpy() for cid, vector in self._store.query(statement, (ids,))}
+        found = {cid: vector.to_numpy() for cid, vector in self._rows(statement, (ids,))}
         return np.vstack([found[i] for i in ids])
 
 

@@ -77,6 +77,8 @@ def test_readers_switch_on_reload_and_only_the_last_versions_stay(tiny_corpus, h
     assert len(versions) == store.KEEP_VERSIONS and pg.current() == versions[-1]
     tables = {row[0] for row in pg.query("SELECT tablename FROM pg_tables WHERE tablename LIKE 'ragtune_chunks_%'")}
     assert tables == {chunk_table(v) for v in versions}
+    with pytest.raises(store.IndexUnavailable, match="no longer in"):  # its version was pruned under it
+        reader.search("văn phòng", 1)
     assert reader.reload() is True and reader.version == versions[-1]
     assert "10 giờ sáng" in reader.search("văn phòng mở cửa mấy giờ", 1)[0].chunk.text
 
