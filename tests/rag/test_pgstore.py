@@ -195,14 +195,12 @@ def test_two_builds_at_once_both_publish_and_leave_no_stray_table(tiny_corpus, h
     and nothing half-built or orphaned is left."""
     import threading
 
-    from conftest import HashEmbedder
-
     _build(tiny_corpus, pg_dsn, hash_embedder)
     versions, errors = [], []
 
     def build(corpus):
         try:
-            versions.append(_build(corpus, pg_dsn, HashEmbedder(), full=True).version)
+            versions.append(_build(corpus, pg_dsn, type(hash_embedder)(), full=True).version)  # one embedder each
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
