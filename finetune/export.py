@@ -70,7 +70,6 @@ OLLAMA_TEMPLATES = {
     ),
 }
 OLLAMA_STOPS = {"gemma": ["<end_of_turn>"], "chatml": ["<|im_end|>"]}
-PACKAGED_FORMAT = {"gemma3-270m": "gemma", "smollm2-135m-instruct": "chatml"}
 
 
 def ollama_modelfile(gguf_name: str, chat_format: str, system_prompt: str) -> str:

@@ -168,12 +168,6 @@ class PostgresStore:
                 pass
         return conn
 
-    def close(self) -> None:
-        """Close this thread's connection (others close with their threads or the process)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-
     def query(self, statement, params=(), exact: bool = False) -> list[tuple]:
         """Rows of one read on this thread's connection; a dropped connection is opened again once."""
         for attempt in (0, 1):

