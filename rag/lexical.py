@@ -45,13 +45,20 @@ class LexicalIndex:
         self.size = size
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(cls, texts: Iterable[str]) -> LexicalIndex:
+        """Each text becomes an int32 array of term ids as it is read, so only the vocabulary is held as strings.
+
+        Handing bm25s lists of term strings held every chunk's ~400 terms as Python objects at once: 2.9 GB of
+        peak memory for 100k chunks, past this machine's 24 GB before 1M. The scores are the same either way.
+        """
         import bm25s
 
+        vocab: dict[str, int] = {}
+        ids = [np.fromiter((vocab.setdefault(t, len(vocab)) for t in lexical_terms(text)), dtype=np.int32) for text in texts]
         model = bm25s.BM25()
-        if texts:
-            model.index([lexical_terms(t) for t in texts], show_progress=False)
-        return cls(model, len(texts))
+        if ids:
+            model.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+        return cls(model, len(ids))
 
     def scores(self, query: str) -> np.ndarray:
         if self.size == 0:

@@ -2,7 +2,8 @@
 
 Same promises as the folder store (rag/store.py), kept by the database:
 
-    ragtune_versions   one row per published version: config, manifest, the BM25 index (bm25s files, tarred)
+    ragtune_versions   one row per published version: config, manifest
+    ragtune_lexical    its BM25 index (the bm25s files, tarred) in parts of PART_BYTES: a bytea holds at most 1 GB
     ragtune_current    one row naming the live version; one UPDATE in the publishing transaction switches it
     ragtune_chunks_<v> one table per version: chunk_id, position, doc_id, the chunk (jsonb), embedding vector(d)
 
@@ -18,13 +19,12 @@ folder store's to the last tie; each replica loads the chunks and that index at 
 
 from __future__ import annotations
 
-import io
 import re
 import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -59,15 +59,28 @@ CREATE TABLE IF NOT EXISTS ragtune_versions (
     seq bigserial,
     config json NOT NULL,
     manifest json NOT NULL,  -- json, not jsonb: the manifest's document order is kept
-    lexical bytea NOT NULL,
     published_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS ragtune_lexical (
+    version text NOT NULL REFERENCES ragtune_versions (name) ON DELETE CASCADE,
+    part integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (version, part)
+);
+DO $$ BEGIN  -- a database written before ragtune_lexical kept the archive whole in ragtune_versions.lexical
+    IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = current_schema()
+               AND table_name = 'ragtune_versions' AND column_name = 'lexical') THEN
+        INSERT INTO ragtune_lexical (version, part, data) SELECT name, 0, lexical FROM ragtune_versions;
+        ALTER TABLE ragtune_versions DROP COLUMN lexical;
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS ragtune_current (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     version text NOT NULL REFERENCES ragtune_versions (name)
 );
 """
 TABLE_PREFIX = "ragtune_chunks_"
+PART_BYTES = 64 << 20  # the BM25 archive of 1M chunks is ~2 GB; a part is one bytea value in one round trip
 
 
 class PostgresError(IndexUnavailable):
@@ -78,23 +91,27 @@ def chunk_table(version: str) -> str:
     return TABLE_PREFIX + re.sub(r"[^a-z0-9]", "_", version.lower())
 
 
-def lexical_blob(index: LexicalIndex) -> bytes:
-    """The bm25s files of `index` as one tar archive."""
+def lexical_parts(index: LexicalIndex) -> Iterator[bytes]:
+    """The bm25s files of `index` as one tar archive, in parts of PART_BYTES (spooled through a file)."""
     with tempfile.TemporaryDirectory() as folder:
         index.save(Path(folder) / "bm25")
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
+        with tarfile.open(Path(folder) / "bm25.tar", mode="w") as tar:
             tar.add(Path(folder) / "bm25", arcname="bm25")
-        return buffer.getvalue()
+        with open(Path(folder) / "bm25.tar", "rb") as archive:
+            while part := archive.read(PART_BYTES):
+                yield part
 
 
-def lexical_from_blob(blob: bytes, size: int) -> LexicalIndex:
+def lexical_from_parts(parts: Iterable[bytes], size: int) -> LexicalIndex:
     with tempfile.TemporaryDirectory() as folder:
-        with tarfile.open(fileobj=io.BytesIO(blob), mode="r") as tar:
+        with open(Path(folder) / "bm25.tar", "wb") as archive:
+            for part in parts:
+                archive.write(part)
+        with tarfile.open(Path(folder) / "bm25.tar", mode="r") as tar:
             if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse links and paths out of the folder
                 tar.extractall(folder, filter="data")
             else:
-                tar.extractall(folder)  # our own archive, written by lexical_blob
+                tar.extractall(folder)  # our own archive, written by lexical_parts
         return LexicalIndex.load(Path(folder) / "bm25", size)
 
 
@@ -223,7 +240,11 @@ class PostgresStore:
         return PgDense(self, version)
 
     def lexical(self, version: str, size: int) -> LexicalIndex:
-        return lexical_from_blob(bytes(self._row(version, "lexical")), size)
+        numbers = [row[0] for row in self.query("SELECT part FROM ragtune_lexical WHERE version = %s ORDER BY part", (version,))]
+        if not numbers:
+            raise IndexNotFound(f"no BM25 index of version {version!r} in {self.location}")
+        statement = "SELECT data FROM ragtune_lexical WHERE version = %s AND part = %s"  # one part in memory at a time
+        return lexical_from_parts((bytes(self.query(statement, (version, n))[0][0]) for n in numbers), size)
 
     def versions(self) -> list[str]:
         """Published versions, oldest first."""
@@ -245,13 +266,17 @@ class PostgresStore:
             conn.execute(BUILD_LOCK, (table,))
             try:
                 self._fill(conn, table, chunks, vectors, int(config["dimension"]), hnsw)
-                blob = lexical_blob(LexicalIndex.build([c.embed_text() for c in chunks]))
+                lexical = LexicalIndex.build(c.embed_text() for c in chunks)
                 with conn.transaction():  # the switch: readers see the old version or the whole new one
                     conn.execute(ROOT_LOCK)
                     conn.execute(
-                        "INSERT INTO ragtune_versions (name, config, manifest, lexical) VALUES (%s, %s, %s, %s)",
-                        (version, psycopg.types.json.Json(config), psycopg.types.json.Json(manifest), blob),
+                        "INSERT INTO ragtune_versions (name, config, manifest) VALUES (%s, %s, %s)",
+                        (version, psycopg.types.json.Json(config), psycopg.types.json.Json(manifest)),
                     )
+                    for number, part in enumerate(lexical_parts(lexical)):
+                        conn.execute(
+                            "INSERT INTO ragtune_lexical (version, part, data) VALUES (%s, %s, %s)", (version, number, part)
+                        )
                     conn.execute(
                         "INSERT INTO ragtune_current (singleton, version) VALUES (true, %s) "
                         "ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version",
@@ -286,7 +311,10 @@ class PostgresStore:
                 copy.write_row((chunk.chunk_id, position, chunk.doc_id, psycopg.types.json.Jsonb(chunk.to_dict()),
                                 np.asarray(vector, dtype=np.float32)))  # fmt: skip
         if hnsw:
-            conn.execute("SET maintenance_work_mem = '1GB'")  # the graph is built in memory, else page by page
+            # The graph is built in memory while it fits (else page by page, many times slower): ~4d bytes of vector
+            # and ~1.5 kB of neighbour lists a row, 1-8 GB; the session's setting only, for this build.
+            memory_mb = min(8192, max(1024, len(chunks) * (4 * dimension + 1536) >> 20))
+            conn.execute(f"SET maintenance_work_mem = '{memory_mb}MB'")
             conn.execute(
                 sql.SQL("CREATE INDEX ON {} USING hnsw (embedding vector_ip_ops) WITH (m = {}, ef_construction = {})").format(
                     name, sql.Literal(HNSW_M), sql.Literal(HNSW_EF_CONSTRUCTION)

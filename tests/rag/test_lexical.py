@@ -36,3 +36,19 @@ def test_hybrid_filter_and_mmr(tiny_corpus, tmp_path, hash_embedder):
     assert hits and all(h.chunk.doc_id.startswith("company/") for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len(retriever.search("nghỉ phép năm", 2, diversity=0.5)) == 2
+
+
+def test_built_from_term_ids_scores_as_bm25s_does_from_the_terms():
+    """The index is built from int32 term ids (memory); its scores equal bm25s's own build from term strings."""
+    import bm25s
+    import numpy as np
+
+    texts = ["Nghỉ phép năm 14 ngày, nghỉ phép ốm 30 ngày", "!!!", "phép tính và nghỉ ngơi cuối năm", "thời hạn thử việc"]
+    reference = bm25s.BM25()
+    reference.index([lexical_terms(t) for t in texts], show_progress=False)
+    ours = LexicalIndex.build(iter(texts))
+    assert ours.size == 4
+    for query in ("nghỉ phép năm", "thử việc bao lâu", "ngày 30"):
+        terms = [t for t in lexical_terms(query) if t in reference.vocab_dict]
+        assert np.allclose(ours.scores(query), reference.get_scores(terms))
+    assert ours.scores("nghỉ phép")[1] == 0.0

@@ -45,6 +45,38 @@ def test_postgres_store_answers_as_the_folder_store(tiny_corpus, tmp_path, hash_
     assert [h.chunk.chunk_id for h in hits] == [h.chunk.chunk_id for h in folder.search("nghỉ phép năm", 3, diversity=0.5)]
 
 
+def test_a_bm25_index_larger_than_one_part_is_stored_in_parts_and_read_whole(tiny_corpus, tmp_path, hash_embedder, pg_dsn, monkeypatch):
+    """A bytea holds at most 1 GB and 1M chunks' BM25 archive is ~2 GB: it goes in parts, read back in order."""
+    from ragtune.rag import pgstore
+
+    monkeypatch.setattr(pgstore, "PART_BYTES", 4096)
+    _build(tiny_corpus, tmp_path / "index", hash_embedder)
+    summary = _build(tiny_corpus, pg_dsn, hash_embedder)
+    parts = PostgresStore(pg_dsn).query("SELECT count(*) FROM ragtune_lexical WHERE version = %s", (summary.version,))
+    assert parts[0][0] > 3
+    pg, folder = (Retriever(ix, "hash-test", embedder=hash_embedder) for ix in (pg_dsn, tmp_path / "index"))
+    assert _ranking(pg, "bm25") == _ranking(folder, "bm25")
+
+
+def test_a_database_that_kept_the_archive_whole_is_moved_to_parts(tiny_corpus, hash_embedder, pg_dsn):
+    """Databases written before ragtune_lexical held the archive in ragtune_versions.lexical; they keep working."""
+    summary = _build(tiny_corpus, pg_dsn, hash_embedder)
+    size = len(PostgresStore(pg_dsn).chunks(summary.version))
+    before = [PostgresStore(pg_dsn).lexical(summary.version, size).scores(q).tolist() for q in QUESTIONS]
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:  # back to the old layout, archive and all
+        conn.execute("ALTER TABLE ragtune_versions ADD COLUMN lexical bytea")
+        conn.execute("UPDATE ragtune_versions v SET lexical = (SELECT string_agg(data, ''::bytea ORDER BY part) "
+                     "FROM ragtune_lexical l WHERE l.version = v.name)")  # fmt: skip
+        conn.execute("ALTER TABLE ragtune_versions ALTER COLUMN lexical SET NOT NULL")
+        conn.execute("DROP TABLE ragtune_lexical")
+    (tiny_corpus / "company" / "gio-lam-viec.txt").write_text("Giờ làm việc\n\nVăn phòng mở cửa từ 9 giờ.\n")
+    changed = _build(tiny_corpus, pg_dsn, hash_embedder)  # sets the schema up again: the old archive moves over
+    pg = PostgresStore(pg_dsn)
+    assert pg.versions() == [summary.version, changed.version]
+    assert [pg.lexical(summary.version, size).scores(q).tolist() for q in QUESTIONS] == before
+    assert Retriever(pg_dsn, "hash-test", embedder=hash_embedder).search("mở cửa từ 9 giờ", 1, mode="bm25")
+
+
 def test_incremental_build_in_postgres_embeds_only_changes_and_equals_a_full_one(tiny_corpus, hash_embedder, pg_dsn, pg_server):
     first = _build(tiny_corpus, pg_dsn, hash_embedder)
     calls = hash_embedder.calls
