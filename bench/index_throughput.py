@@ -170,6 +170,7 @@ def run(args, database) -> None:
                               fusion=cfg.index.fusion, candidates=cfg.index.candidates)  # fmt: skip
         row = {**latency(retriever, cfg.serve.top_k), "publish_s": folder_publish_s,
                "dense_index": store.FolderStore(root).config(folder_version)["dense_index"]}  # fmt: skip
+        del retriever  # 1M chunks held twice would crowd this machine's memory
         if database:
             dsn = database(f"ragtune_bench_{size}")
             began = time.perf_counter()
@@ -180,6 +181,7 @@ def run(args, database) -> None:
             row = {"folder": row, "postgresql": {**latency(in_pg, cfg.serve.top_k), "publish_s": publish_s,
                                                  "dense_index": store.open_store(dsn).config(pg_version)["dense_index"]}}  # fmt: skip
         out[f"latency_{size}"] = row
+        shutil.rmtree(root, ignore_errors=True)
     print(json.dumps(out, ensure_ascii=False))
 
 

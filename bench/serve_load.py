@@ -4,7 +4,12 @@ Starts `python -m serve` with the configured (default) model and index, sends a 
 questions from corpora/eval per level, and prints one JSON line: answers/s, time to first token
 p50/p95, latency p50/p95, errors, and the server's peak RSS. Needs `make finetune` and `make index`.
 
-    python bench/serve_load.py [--questions 48] [--max-tokens N] [--levels 1,4,8]
+    python bench/serve_load.py [--questions 48] [--max-tokens N] [--levels 1,4,8] [--backends engine,llama.cpp]
+
+`--backends engine,llama.cpp` runs the same load twice: on ragtune's own engine, then with ragtune in front of
+llama-cpp-python's OpenAI server (`serve.generator_url`, 2 threads) on `--gguf`: the GGUF of the model ragtune
+serves (`make export ARGS=--gguf` for a merged adapter; the packaged base GGUF when ragtune serves the bare base
+model). ragtune retrieves, prompts and verifies in both; peak RSS then counts both processes.
 
 Answers run to the model's own end of turn, capped by serve.max_new_tokens unless --max-tokens is given.
 Throughput is a steady-state figure, so each level answers enough questions for several rounds of its
@@ -27,7 +32,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ragtune.serve.launch import running_server  # noqa: E402
+from ragtune.artifacts import ADAPTER_RECORD  # noqa: E402
+from ragtune.config import load_config  # noqa: E402
+from ragtune.serve.launch import running_llama_server, running_server  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -90,25 +97,66 @@ def level(base: str, questions: list[str], clients: int, max_tokens: int) -> dic
             "first_error": errors[0] if errors else None}  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=48, help="per level; 6 rounds of 8 clients")
-    parser.add_argument("--max-tokens", type=int, default=0, help="0: the server's serve.max_new_tokens")
-    parser.add_argument("--levels", default="1,4,8")
-    args = parser.parse_args()
-    rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    questions = [r["question"] for r in rows[: args.questions]]
-    with running_server(["serve.reload_poll_s=0"], timeout_s=600) as (base, proc):
+def served_gguf(given: str) -> Path:
+    """The GGUF llama.cpp serves: `--gguf`, else the packaged base GGUF if ragtune would serve the bare base model."""
+    if given:
+        return Path(given)
+    cfg = load_config(ROOT / "config.yaml", env={})
+    if (cfg.finetune.merged_dir / ADAPTER_RECORD).exists() or (cfg.finetune.output_dir / ADAPTER_RECORD).exists():
+        raise SystemExit("ragtune serves a fine-tuned model: export it (make export ARGS=--gguf) and pass --gguf FILE")
+    base = cfg.model.models_dir / f"{cfg.model.generator}.gguf"
+    if not base.is_file():
+        raise SystemExit(f"no packaged GGUF at {base}: run `ragtune models` or pass --gguf FILE")
+    return base
+
+
+def load(questions: list[str], levels: list[int], max_tokens: int, overrides: list[str], extra_pid: int | None) -> dict:
+    with running_server(["serve.reload_poll_s=0", *overrides], timeout_s=600) as (base, proc):
         one(base, "khởi động", 4)  # warm-up
-        out = {"model": httpx.get(f"{base}/ready").json()["model"], "questions": len(questions), "max_tokens": args.max_tokens}
-        levels = [int(c) for c in args.levels.split(",")]
+        out: dict = {"model": httpx.get(f"{base}/ready").json()["model"]}
         for clients in levels:
-            out[f"clients_{clients}"] = level(base, questions, clients, args.max_tokens)
+            out[f"clients_{clients}"] = level(base, questions, clients, max_tokens)
         if len(levels) > 1:
             out["throughput_ratio_max_vs_1"] = round(
                 out[f"clients_{levels[-1]}"]["answers_per_s"] / max(out[f"clients_{levels[0]}"]["answers_per_s"], 1e-9), 2
             )
         out["server_peak_rss_mb"] = peak_rss_mb(proc.pid)
+        if extra_pid is not None:
+            out["generator_peak_rss_mb"] = peak_rss_mb(extra_pid)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=48, help="per level; 6 rounds of 8 clients")
+    parser.add_argument("--max-tokens", type=int, default=0, help="0: the server's serve.max_new_tokens")
+    parser.add_argument("--levels", default="1,4,8")
+    parser.add_argument("--backends", default="engine", help="engine, llama.cpp, or both: engine,llama.cpp")
+    parser.add_argument("--gguf", default="", help="the GGUF llama.cpp serves (see above)")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = [r["question"] for r in rows[: args.questions]]
+    levels = [int(c) for c in args.levels.split(",")]
+    backends = args.backends.split(",")
+    out: dict = {"questions": len(questions), "max_tokens": args.max_tokens}
+    for backend in backends:
+        if backend == "engine":
+            out[backend] = load(questions, levels, args.max_tokens, [], None)
+        elif backend == "llama.cpp":
+            gguf = served_gguf(args.gguf)
+            with running_llama_server(gguf) as (url, llama):
+                overrides = [f"serve.generator_url={url}", "serve.generator_model=ragtune"]
+                out[backend] = {"gguf": gguf.name, **load(questions, levels, args.max_tokens, overrides, llama.pid)}
+        else:
+            raise SystemExit(f"--backends: unknown backend {backend!r} (engine, llama.cpp)")
+    if backends == ["engine"]:  # the line as before: one backend, its figures at the top
+        out = {**out, **out.pop("engine")}
+    elif len(backends) == 2 and len(levels) >= 1:
+        for clients in levels:
+            key = f"clients_{clients}"
+            out[f"engine_vs_llama_cpp_answers_per_s_{clients}"] = round(
+                out["engine"][key]["answers_per_s"] / max(out["llama.cpp"][key]["answers_per_s"], 1e-9), 2
+            )
     print(json.dumps(out, ensure_ascii=False))
 
 

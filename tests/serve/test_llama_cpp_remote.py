@@ -4,10 +4,6 @@ generates. The text that comes back is llama.cpp's own greedy continuation of ra
 repetition penalty, stopped at the end of the turn."""
 
 import json
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
@@ -17,6 +13,7 @@ from ragtune.config import load_config
 from ragtune.prompt import build_messages, render_prompt, stop_token_ids
 from ragtune.rag.index import build_index
 from ragtune.serve.app import create_app
+from ragtune.serve.launch import ServerDidNotStart, running_llama_server
 from ragtune.serve.services import load_services
 
 QUESTION = "Nhân viên chính thức được nghỉ phép năm bao nhiêu ngày?"
@@ -26,28 +23,13 @@ TOKENS = 40
 @pytest.fixture(scope="module")
 def llama_server(default_gguf, tmp_path_factory):
     """`python -m llama_cpp.server` on the exported GGUF: its base URL (…/v1)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     log = tmp_path_factory.mktemp("llama-server") / "log.txt"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(default_gguf), "--host", "127.0.0.1",
-                                 "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--verbose", "False"],
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, f"llama.cpp server did not start: {log.read_text()[-2000:]}"
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            with running_llama_server(default_gguf, log=out) as (base, _):
+                yield base
+        except ServerDidNotStart as e:
+            pytest.fail(f"{e}: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture
