@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from ragtune.artifacts import ADAPTER_RECORD  # noqa: E402
 from ragtune.config import load_config  # noqa: E402
+from ragtune.models import PACKAGED, packaged_gguf  # noqa: E402
 from ragtune.serve.launch import running_llama_server, running_server  # noqa: E402
 
 
@@ -104,10 +105,9 @@ def served_gguf(given: str) -> Path:
     cfg = load_config(ROOT / "config.yaml", env={})
     if (cfg.finetune.merged_dir / ADAPTER_RECORD).exists() or (cfg.finetune.output_dir / ADAPTER_RECORD).exists():
         raise SystemExit("ragtune serves a fine-tuned model: export it (make export ARGS=--gguf) and pass --gguf FILE")
-    base = cfg.model.models_dir / f"{cfg.model.generator}.gguf"
-    if not base.is_file():
-        raise SystemExit(f"no packaged GGUF at {base}: run `ragtune models` or pass --gguf FILE")
-    return base
+    if cfg.model.generator not in PACKAGED:
+        raise SystemExit(f"model.generator={cfg.model.generator!r} is not a packaged model: pass its GGUF with --gguf FILE")
+    return packaged_gguf(cfg.model.generator, cfg.model.models_dir)
 
 
 def load(questions: list[str], levels: list[int], max_tokens: int, overrides: list[str], extra_pid: int | None) -> dict:
@@ -151,7 +151,7 @@ def main() -> None:
             raise SystemExit(f"--backends: unknown backend {backend!r} (engine, llama.cpp)")
     if backends == ["engine"]:  # the line as before: one backend, its figures at the top
         out = {**out, **out.pop("engine")}
-    elif len(backends) == 2 and len(levels) >= 1:
+    elif set(backends) == {"engine", "llama.cpp"}:
         for clients in levels:
             key = f"clients_{clients}"
             out[f"engine_vs_llama_cpp_answers_per_s_{clients}"] = round(
