@@ -30,6 +30,7 @@ import torch
 from ragtune.finetune.generation import Completion
 from ragtune.hardware import compute_threads, release_free_memory
 from ragtune.serve.backend import BackendStats, PromptTooLong, QueueFull, effective_temperature
+from ragtune.serve.decode_step import decoding_forward
 from ragtune.serve.kvcache import (
     growing,
     keep_rows,
@@ -209,7 +210,8 @@ class Engine:
         self.model, self.tokenizer = model, tokenizer
         # decoding steps score only this output vocabulary (+ each row's prompt); None: the full head
         self.vocab = vocab
-        self._decoder = model.get_decoder() if vocab is not None else None
+        # the decoder's forward for decoding steps (serve/decode_step.py), followed by the output vocabulary's head
+        self._decoder = decoding_forward(model) if vocab is not None else None
         # a greedy row decoding alone checks up to this many tokens guessed from its prompt in each forward
         self.speculate = speculate
         self.drafted = self.accepted = 0  # guessed tokens checked, and kept
@@ -521,7 +523,7 @@ class Engine:
         if self.vocab is None:
             logits = self.model(**step, logits_to_keep=n).logits
         else:  # the decoder alone, then the head over the output vocabulary
-            hidden = self._decoder(**step).last_hidden_state
+            hidden = self._decoder(**step)
             extras = [row.extra for row in batch.rows for _ in range(n)]
             logits, ids = (t.unflatten(0, (len(batch), n)) for t in self.vocab.logits(hidden.flatten(0, 1), extras))
         if self.on_batch:

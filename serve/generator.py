@@ -12,6 +12,7 @@ from ragtune.config import ConfigError
 from ragtune.hardware import precision_dtype, release_free_memory
 from ragtune.models import load_generator, pick_device
 from ragtune.prompt import check_prompt_format, stop_token_ids
+from ragtune.serve import kernels
 from ragtune.serve.attention import packed_decode_attention
 from ragtune.serve.quant import int8_available, own_memory, quantise_embeddings, quantise_for_decoding
 
@@ -39,16 +40,18 @@ def load_configured(cfg) -> LoadedModel:
     """`load_for_serving` with the config's model, adapter, device, dtype and decode weights: what serve and eval run."""
     mc = cfg.model
     return load_for_serving(mc.generator, mc.models_dir, cfg.finetune.output_dir, cfg.finetune.merged_dir, mc.device,
-                            mc.system_prompt, mc.inference_dtype, mc.decode_weights)  # fmt: skip
+                            mc.system_prompt, mc.inference_dtype, mc.decode_weights, mc.decode_kernels)  # fmt: skip
 
 
 def load_for_serving(
     generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str,
-    dtype_setting: str = "auto", decode_weights: str = "dtype",
+    dtype_setting: str = "auto", decode_weights: str = "dtype", decode_kernels: str = "off",
 ) -> LoadedModel:  # fmt: skip
     """The merged model if present and made from the adapter in `adapter_dir` (when there is one), else base +
-    adapter, else the bare base model (logged loudly); decoding with int8 weights where `decode_weights` says."""
+    adapter, else the bare base model (logged loudly); decoding with int8 weights where `decode_weights` says,
+    and with ragtune's C kernels (serve/kernels.py) on CPU where `decode_kernels` says."""
     device = pick_device(device_pref)
+    kernels.enable(decode_kernels if device == "cpu" else "off")
     if decode_weights == "int8" and not int8_available(device):
         raise ConfigError(f"model.decode_weights is int8, but this torch has no int8-weight kernel for {device}; set it to auto")
     int8 = decode_weights == "int8" or (decode_weights == "auto" and int8_available(device))

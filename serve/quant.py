@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ragtune.serve import kernels
+
 DECODE_ROWS = 8  # inputs up to this many rows (tokens) use the int8 weight
 
 
@@ -54,8 +56,9 @@ def dequantised(qweight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 def int8_matmul(x: torch.Tensor, qweight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """x (..., in) @ (qweight * scale).T for a decoding-sized x in the scale's dtype."""
-    rows = x.numel() // x.shape[-1]
-    return torch._weight_int8pack_mm(x.reshape(rows, x.shape[-1]), qweight, scale).reshape(*x.shape[:-1], -1)
+    flat = x.reshape(x.numel() // x.shape[-1], x.shape[-1])
+    y = kernels.gemv_int8(flat, qweight, scale)  # ragtune's C kernel (serve/kernels.py) when it is loaded and takes x
+    return (torch._weight_int8pack_mm(flat, qweight, scale) if y is None else y).reshape(*x.shape[:-1], -1)
 
 
 def rounded_linear(x: torch.Tensor, qweight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:

@@ -246,3 +246,13 @@ def pg_dsn(pg_server) -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(autouse=True)
+def _torch_operations():
+    """Every test starts on torch's operations: ragtune's C kernels (serve/kernels.py) are one switch for the
+    process, turned on by a test that tests them or by a served config (`model.decode_kernels: auto`)."""
+    from ragtune.serve import kernels
+
+    kernels.enable("off")
+    yield

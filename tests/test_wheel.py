@@ -28,6 +28,7 @@ def test_the_wheel_installs_only_ragtune_and_imports_in_a_fresh_venv(tmp_path):
     top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert {t for t in top_level if not t.endswith(".dist-info")} == {"ragtune"}
     assert "ragtune/serve/static/index.html" in zipfile.ZipFile(wheel).namelist()
+    assert "ragtune/serve/kernels.c" in zipfile.ZipFile(wheel).namelist()  # built on first use (serve/kernels.py)
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
