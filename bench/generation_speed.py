@@ -35,6 +35,7 @@ from ragtune.config import load_config  # noqa: E402
 from ragtune.hardware import compute_threads, on_compute_thread, single_threaded_main  # noqa: E402
 from ragtune.models import PACKAGED, packaged_gguf  # noqa: E402
 from ragtune.prompt import build_messages, render_prompt  # noqa: E402
+from ragtune.serve import kernels  # noqa: E402
 from ragtune.serve.engine import Engine  # noqa: E402
 from ragtune.serve.generator import load_configured  # noqa: E402
 
@@ -137,7 +138,7 @@ def main() -> None:
     prompt = render_prompt(lm.tokenizer, build_messages("Nghỉ phép năm bao nhiêu ngày?", system_prompt=context))
     out: dict = {"model": cfg.model.generator, "device": str(lm.model.device), "threads": threads,
                  "inference_dtype": str(lm.model.dtype).removeprefix("torch."), "int8_decode": lm.int8,
-                 "output_vocab": int(len(vocab.ids)) if vocab is not None else "full",
+                 "c_kernels": kernels.enabled(), "output_vocab": int(len(vocab.ids)) if vocab is not None else "full",
                  "prompt_tokens": len(lm.tokenizer(prompt, add_special_tokens=False)["input_ids"])}  # fmt: skip
     out["ragtune"] = {"load_s": round(load_s, 2), **ragtune_figures(lm, vocab, prompt, args.new_tokens)}
     plain = load_configured(cfg.model_copy(update={"model": cfg.model.model_copy(update={"decode_weights": "dtype"})}))

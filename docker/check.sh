@@ -65,6 +65,7 @@ answer=$(curl -fsS "${auth[@]}" -H 'content-type: application/json' -X POST "htt
 ask_s=$(since "$t1")
 sources=$(echo "$answer" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["sources"]))')
 [ "$sources" -gt 0 ] || fail "the answer has no sources: $answer"
+docker logs "$name" 2>&1 | grep -q "decoding with ragtune's C kernels" || fail "the server decodes without ragtune's C kernels"
 
 health=starting
 for _ in $(seq 90); do
