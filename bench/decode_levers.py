@@ -2,7 +2,7 @@
 
 Levers (issue #19), each on top of the one before: the full LM head in the inference dtype (the baseline);
 the documents' output vocabulary (serve/vocab.py); int8 decode weights (serve/quant.py); prompt-lookup guesses
-(serve/speculate.py). Every configuration answers the same eval questions as the server prompts them
+(serve/speculate.py); ragtune's C kernels (serve/kernels.c; every lever before it runs on torch's operations). Every configuration answers the same eval questions as the server prompts them
 (retrieved passages, greedy, the server's answer cap), one client at a time and at 8 concurrent requests,
 interleaved, `--repeats` times. Reported per configuration: completion tokens/s (prefill included, as a
 client sees it), answer latency p50 at one client, the speed ratio to the configuration before it and to the
@@ -30,12 +30,14 @@ from ragtune.finetune.data import read_questions  # noqa: E402
 from ragtune.hardware import single_threaded_main  # noqa: E402
 from ragtune.prompt import build_messages, render_prompt  # noqa: E402
 from ragtune.rag.retrieve import build_retriever  # noqa: E402
+from ragtune.serve import kernels  # noqa: E402
 from ragtune.serve.engine import Engine  # noqa: E402
 from ragtune.serve.generator import load_configured  # noqa: E402
 from ragtune.serve.services import Services  # noqa: E402
 
 
-def answer_all(lm, prompts: list[str], vocab, speculate: int, concurrency: int, max_new_tokens: int) -> dict:
+def answer_all(lm, prompts: list[str], vocab, speculate: int, c_kernels: bool, concurrency: int, max_new_tokens: int) -> dict:
+    kernels.enable("auto" if c_kernels else "off")
     engine = Engine(lm.model, lm.tokenizer, lm.stop_ids, max_batch=concurrency, vocab=vocab, speculate=speculate)
 
     async def run():
@@ -78,15 +80,15 @@ def main() -> None:
         q.question, cfg.serve.top_k, min_share=cfg.serve.min_relative_score)], [], cfg.model.system_prompt)) for q in questions]  # fmt: skip
     vocab = Services(cfg.model_copy(update={"serve": documents}), plain, retriever).output_vocab()
     vocab8 = Services(cfg.model_copy(update={"serve": documents}), int8, retriever).output_vocab()
-    levers = {"baseline": (plain, None, 0), "output_vocab": (plain, vocab, 0), "int8": (int8, vocab8, 0),
-              "speculate": (int8, vocab8, k)}  # fmt: skip
+    levers = {"baseline": (plain, None, 0, False), "output_vocab": (plain, vocab, 0, False), "int8": (int8, vocab8, 0, False),
+              "speculate": (int8, vocab8, k, False), "c_kernels": (int8, vocab8, k, True)}  # fmt: skip
     result: dict = {"model": cfg.model.generator, "questions": len(prompts), "max_new_tokens": cfg.serve.max_new_tokens,
                     "vocab_tokens": int(len(vocab.ids)), "speculate_tokens": k, "repeats": args.repeats}  # fmt: skip
     for concurrency in (1, 8):
         runs: dict[str, list[dict]] = {name: [] for name in levers}
         for _ in range(args.repeats):
-            for name, (lm, head, guesses) in levers.items():
-                runs[name].append(answer_all(lm, prompts, head, guesses, concurrency, cfg.serve.max_new_tokens))
+            for name, (lm, head, guesses, c_kernels) in levers.items():
+                runs[name].append(answer_all(lm, prompts, head, guesses, c_kernels, concurrency, cfg.serve.max_new_tokens))
         level, before = {}, None
         for name, done in runs.items():
             rates = [r["tok_s"] for r in done]
@@ -96,7 +98,7 @@ def main() -> None:
                     ratios = [a / b["tok_s"] for a, b in zip(rates, runs[peer], strict=True)]
                     row[f"vs_{peer}"] = {"ratio": round(statistics.mean(ratios), 2), "range": [round(min(ratios), 2), round(max(ratios), 2)],
                                          "same_answers": sum(a == b for a, b in zip(done[-1]["texts"], runs[peer][-1]["texts"], strict=True))}  # fmt: skip
-            if name == "speculate" and done[-1]["kept"][1]:
+            if levers[name][2] and done[-1]["kept"][1]:  # guesses on
                 row["kept_share"] = round(done[-1]["kept"][0] / done[-1]["kept"][1], 2)
             level[name], before = row, name
         result[f"concurrency{concurrency}"] = level

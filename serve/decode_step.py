@@ -36,9 +36,11 @@ from ragtune.serve.quant import Int8Linear
 
 def decoding_forward(model):
     """`forward(input_ids, attention_mask, position_ids, cache, **_) -> hidden states after the final norm` for
-    the engine's decoding steps: `GemmaStep` where it applies, else the library's decoder."""
-    step = GemmaStep.build(model)
+    the engine's decoding steps: `GemmaStep` where it applies (built once per model: every engine on the model
+    shares its joined matrices), else the library's decoder."""
+    step = getattr(model, "_ragtune_step", None) or GemmaStep.build(model)
     if step is not None:
+        model._ragtune_step = step
         return step
     decoder = model.get_decoder()
     return lambda **step_inputs: decoder(**step_inputs).last_hidden_state

@@ -55,6 +55,7 @@ def test_gemma_text_models_get_the_lean_step_others_the_library_forward(sliding_
     from peft import LoraConfig, get_peft_model
 
     assert isinstance(decoding_forward(sliding_lm), GemmaStep)
+    assert decoding_forward(sliding_lm) is decoding_forward(sliding_lm)  # one per model: its matrices joined once
     assert not isinstance(decoding_forward(tiny_model), GemmaStep)  # Llama
     lora = get_peft_model(copy.deepcopy(sliding_lm), LoraConfig(r=2, target_modules=["q_proj"]))
     assert GemmaStep.build(lora) is None  # a LoRA layer left unmerged: the library's forward applies it
