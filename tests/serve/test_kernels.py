@@ -113,3 +113,14 @@ def test_query_key_norm_and_rotary_match_gemma(dtype):
         q_ref, k_ref = apply_rotary_pos_emb(q_ref, k_ref, cos[:, None], sin[:, None])
     assert ulps(q, q_ref.transpose(1, 2).reshape(rows, heads, d)) <= 4
     assert ulps(k, k_ref.transpose(1, 2).reshape(rows, kv_heads, d)) <= 4
+
+
+def test_the_kernels_share_torchs_openmp_runtime():
+    """The library asks for libgomp.so.1, which torch has already loaded: its parallel regions run on torch's
+    thread team, and no second copy of the runtime (the system's) is loaded beside it."""
+    from pathlib import Path
+
+    torch_lib = Path(torch.__file__).parent / "lib"
+    mapped = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines() if "libgomp" in line}
+    named = {m for m in mapped if Path(m).name.startswith("libgomp.so")}  # the soname the library links
+    assert named == {str(torch_lib / "libgomp.so.1")}, mapped
