@@ -37,7 +37,7 @@ from ragtune.serve.services import Services  # noqa: E402
 
 
 def answer_all(lm, prompts: list[str], vocab, speculate: int, c_kernels: bool, concurrency: int, max_new_tokens: int) -> dict:
-    kernels.enable("auto" if c_kernels else "off")
+    kernels.enable("auto" if c_kernels else "torch")
     engine = Engine(lm.model, lm.tokenizer, lm.stop_ids, max_batch=concurrency, vocab=vocab, speculate=speculate)
 
     async def run():

@@ -81,8 +81,8 @@ class ModelSection(_Section):
     decode_weights: Literal["auto", "int8", "dtype"] = Field(
         "auto", description="serve/eval weights read: auto = int8 rows of the linear layers, embedding table and head on CPU (serve/quant.py), else the inference_dtype weights"
     )
-    decode_kernels: Literal["auto", "off"] = Field(
-        "auto", description="serve/eval decoding steps on CPU: auto = ragtune's C kernels (serve/kernels.c, built once with the machine's C compiler; torch's operations without one), off = torch's operations"
+    decode_kernels: Literal["auto", "torch"] = Field(
+        "auto", description="serve/eval decoding steps on CPU: auto = ragtune's C kernels (serve/kernels.c, built once with the machine's C compiler; torch's operations without one), torch = torch's operations"
     )
     system_prompt: str = Field(DEFAULT_SYSTEM_PROMPT, description="recorded in the adapter; train = serve")
     not_found_phrase: str = Field(DEFAULT_NOT_FOUND, description="the exact words for 'not in the documents'")

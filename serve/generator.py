@@ -45,13 +45,13 @@ def load_configured(cfg) -> LoadedModel:
 
 def load_for_serving(
     generator_ref: str, models_dir: Path, adapter_dir: Path, merged_dir: Path, device_pref: str, system_prompt: str,
-    dtype_setting: str = "auto", decode_weights: str = "dtype", decode_kernels: str = "off",
+    dtype_setting: str = "auto", decode_weights: str = "dtype", decode_kernels: str = "torch",
 ) -> LoadedModel:  # fmt: skip
     """The merged model if present and made from the adapter in `adapter_dir` (when there is one), else base +
     adapter, else the bare base model (logged loudly); decoding with int8 weights where `decode_weights` says,
     and with ragtune's C kernels (serve/kernels.py) on CPU where `decode_kernels` says."""
     device = pick_device(device_pref)
-    kernels.enable(decode_kernels if device == "cpu" else "off")
+    kernels.enable(decode_kernels if device == "cpu" else "torch")
     if decode_weights == "int8" and not int8_available(device):
         raise ConfigError(f"model.decode_weights is int8, but this torch has no int8-weight kernel for {device}; set it to auto")
     int8 = decode_weights == "int8" or (decode_weights == "auto" and int8_available(device))

@@ -12,7 +12,7 @@ Built with `cc -O3 -march=native -fopenmp` into the user's cache (`$XDG_CACHE_HO
 hash of the source, the compiler and this CPU's flags, so a cache copied to another machine is rebuilt),
 written under a temporary name and moved into place. The library links OpenMP by its soname, which torch has
 already loaded: both share one thread team. Without a compiler, with a failed build, or where
-`model.decode_kernels` is off, `enabled()` is false and every caller runs torch's operations.
+`model.decode_kernels` is torch, `enabled()` is false and every caller runs torch's operations.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
 
 
 def enable(setting: str = "auto") -> bool:
-    """Use the kernels (built and loaded once) when `setting` is auto; off: torch's operations. Whether they are in use.
+    """Use the kernels (built and loaded once) when `setting` is auto; torch: torch's operations. Whether they are in use.
 
     One switch for the process, as one process serves one model: the int8 layers, the output-vocabulary head and
     the decoding step all read it."""

@@ -254,5 +254,5 @@ def _torch_operations():
     process, turned on by a test that tests them or by a served config (`model.decode_kernels: auto`)."""
     from ragtune.serve import kernels
 
-    kernels.enable("off")
+    kernels.enable("torch")
     yield
