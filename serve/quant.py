@@ -3,7 +3,7 @@
 Decoding a few rows reads every weight once for a handful of multiply-adds each, so on CPU its time is the
 time to read the weights (issue #19). Each linear layer's weight is rounded once, at load, to int8 with one
 scale per output row (symmetric, round to nearest): `Int8Linear` multiplies inputs of up to `DECODE_ROWS`
-rows with torch's int8-weight kernel, and wider ones (prefill, a batch of many rows, a long guess) with the
+rows with an int8-weight kernel (ragtune's C one where it is loaded, serve/kernels.py, else torch's), and wider ones (prefill, a batch of many rows, a long guess) with the
 dtype's GEMM over the same rounded weights, where the int8 kernel is slower. So the served model is one model,
 whatever the load: an answer does not change with the batch it was decoded in (beyond the summation order
 that batching changes anyway). The default model on 2 cores (decoder forward over 600 cached tokens, bf16 ->
