@@ -146,14 +146,19 @@ int rt_gemv_i8(const void *x, int rows, int k, const int8_t *w, const void *scal
 
 /* ---- Gemma's norms, residuals, activation and rotary embedding, rounded as torch rounds them ---- */
 
-/* out[i] = x[i] * rsqrt(mean(x^2) + eps) * scale[i], in float32, then rounded: Gemma3RMSNorm */
-static void rms_row(const void *x, int64_t off, int d, const float *scale, float eps, void *out, int64_t out_off, int bf) {
+/* 1 / sqrt(mean(x^2) + eps) over x[off : off + d], in float32 */
+static inline float inv_rms(const void *x, int64_t off, int d, float eps, int bf) {
     float ss = 0;
     for (int i = 0; i < d; i++) {
         float v = load(x, off + i, bf);
         ss += v * v;
     }
-    float inv = 1.0f / sqrtf(ss / (float)d + eps);
+    return 1.0f / sqrtf(ss / (float)d + eps);
+}
+
+/* out[i] = x[i] * rsqrt(mean(x^2) + eps) * scale[i], in float32, then rounded: Gemma3RMSNorm */
+static void rms_row(const void *x, int64_t off, int d, const float *scale, float eps, void *out, int64_t out_off, int bf) {
+    float inv = inv_rms(x, off, d, eps, bf);
     for (int i = 0; i < d; i++) store(out, out_off + i, (load(x, off + i, bf) * inv) * scale[i], bf);
 }
 
@@ -166,12 +171,7 @@ void rt_residual_rms(void *x, const void *y, int rows, int d, const float *y_sca
                      int bf) {
     for (int r = 0; r < rows; r++) {
         int64_t off = (int64_t)r * d;
-        float ss = 0;
-        for (int i = 0; i < d; i++) {
-            float v = load(y, off + i, bf);
-            ss += v * v;
-        }
-        float inv = 1.0f / sqrtf(ss / (float)d + eps);
+        float inv = inv_rms(y, off, d, eps, bf);
         for (int i = 0; i < d; i++) store(x, off + i, load(x, off + i, bf) + rounded((load(y, off + i, bf) * inv) * y_scale[i], bf), bf);
         if (next) rms_row(x, off, d, next_scale, eps, next, off, bf);
     }
@@ -202,12 +202,7 @@ int rt_qk_norm_rope(const void *qkv, int rows, int heads, int kv_heads, int d, c
             int is_q = h < heads;
             int64_t in_off = (int64_t)r * width + (int64_t)h * d;
             int64_t out_off = is_q ? ((int64_t)r * heads + h) * d : ((int64_t)r * kv_heads + (h - heads)) * d;
-            float ss = 0;
-            for (int i = 0; i < d; i++) {
-                float v = load(qkv, in_off + i, bf);
-                ss += v * v;
-            }
-            float inv = 1.0f / sqrtf(ss / (float)d + eps);
+            float inv = inv_rms(qkv, in_off, d, eps, bf);
             const float *scale = is_q ? q_scale : k_scale;
             for (int i = 0; i < d; i++) normed[i] = rounded((load(qkv, in_off + i, bf) * inv) * scale[i], bf);
             for (int i = 0; i < d; i++) {
