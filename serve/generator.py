@@ -51,7 +51,6 @@ def load_for_serving(
     adapter, else the bare base model (logged loudly); decoding with int8 weights where `decode_weights` says,
     and with ragtune's C kernels (serve/kernels.py) on CPU where `decode_kernels` says."""
     device = pick_device(device_pref)
-    kernels.enable(decode_kernels if device == "cpu" else "torch")
     if decode_weights == "int8" and not int8_available(device):
         raise ConfigError(f"model.decode_weights is int8, but this torch has no int8-weight kernel for {device}; set it to auto")
     int8 = decode_weights == "int8" or (decode_weights == "auto" and int8_available(device))
@@ -59,6 +58,7 @@ def load_for_serving(
                prepare=_int8_weights if int8 else None)  # fmt: skip
     lm.int8 = int8
     lean_tokenizer(lm.tokenizer)
+    kernels.enable(decode_kernels if device == "cpu" else "torch")  # once the model loaded: nothing built for a bad one
     return lm
 
 
