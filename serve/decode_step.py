@@ -70,8 +70,8 @@ def _plain(layer: nn.Module) -> bool:
 class GemmaStep:
     """The decoder of a `Gemma3ForCausalLM` for decoding steps (see the module docstring)."""
 
-    def __init__(self, decoder):
-        self.decoder, self.config = decoder, decoder.config
+    def __init__(self, decoder, head):
+        self.decoder, self.config, self.head = decoder, decoder.config, head
         c = self.config
         self.heads, self.kv_heads, self.head_dim, self.eps = c.num_attention_heads, c.num_key_value_heads, c.head_dim, c.rms_norm_eps
         self.attention = ALL_ATTENTION_FUNCTIONS.get_interface(c._attn_implementation, eager_attention_forward)
@@ -88,7 +88,13 @@ class GemmaStep:
         if c.hidden_activation != "gelu_pytorch_tanh":
             return None
         projections = [p for layer in decoder.layers for p in (*_attention_projections(layer), *_mlp_projections(layer))]
-        return cls(decoder) if all(_plain(p) for p in projections) else None
+        return cls(decoder, model.get_output_embeddings()) if all(_plain(p) for p in projections) else None
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The model's own head over these hidden states, soft-capped as `Gemma3ForCausalLM` does (the full vocabulary)."""
+        logits = self.head(hidden)
+        cap = self.config.final_logit_softcapping
+        return logits if cap is None else torch.tanh(logits / cap) * cap
 
     def _scale(self, norm) -> torch.Tensor:
         """Gemma's RMSNorm multiplies by 1 + weight in fp32: computed once here, not at every call."""

@@ -30,7 +30,7 @@ import torch
 from ragtune.finetune.generation import Completion
 from ragtune.hardware import compute_threads, release_free_memory
 from ragtune.serve.backend import BackendStats, PromptTooLong, QueueFull, effective_temperature
-from ragtune.serve.decode_step import decoding_forward
+from ragtune.serve.decode_step import GemmaStep, decoding_forward
 from ragtune.serve.kvcache import (
     growing,
     keep_rows,
@@ -210,8 +210,10 @@ class Engine:
         self.model, self.tokenizer = model, tokenizer
         # decoding steps score only this output vocabulary (+ each row's prompt); None: the full head
         self.vocab = vocab
-        # the decoder's forward for decoding steps (serve/decode_step.py), followed by the output vocabulary's head
-        self._decoder = decoding_forward(model) if vocab is not None else None
+        # the decoder's forward for decoding steps (serve/decode_step.py), followed by the output vocabulary's head,
+        # or by the model's own head where the lean Gemma forward applies; else the model's whole forward
+        forward = decoding_forward(model)
+        self._decoder = forward if vocab is not None or isinstance(forward, GemmaStep) else None
         # a greedy row decoding alone checks up to this many tokens guessed from its prompt in each forward
         self.speculate = speculate
         self.drafted = self.accepted = 0  # guessed tokens checked, and kept
@@ -520,8 +522,10 @@ class Engine:
         }
         held = starts(batch.cache) if draft else None
         ids = None  # the token id of each logits column, when not the column's index
-        if self.vocab is None:
+        if self.vocab is None and self._decoder is None:
             logits = self.model(**step, logits_to_keep=n).logits
+        elif self.vocab is None:
+            logits = self._decoder.logits(self._decoder(**step))
         else:  # the decoder alone, then the head over the output vocabulary
             hidden = self._decoder(**step)
             extras = [row.extra for row in batch.rows for _ in range(n)]

@@ -130,3 +130,22 @@ def test_the_engine_decodes_the_library_greedy_text_on_the_lean_step(sliding_lm,
         assert [r.text for r in staggered(batched, PROMPTS, 30, after_deltas=8)] == expected
     finally:
         batched.close()
+
+
+def test_with_the_full_head_the_engine_decodes_gemma_on_the_lean_step_too(sliding_lm, tiny_tokenizer, tiny_model):
+    """No output vocabulary: the lean step then the model's own head (soft-capped as the model caps it); other
+    architectures keep the model's whole forward."""
+    sliding_lm.config.final_logit_softcapping = 3.0  # small enough to change the logits the head computes
+    step = GemmaStep.build(sliding_lm)
+    hidden = step_outputs(sliding_lm, step, steps=(2,))[0]
+    with torch.inference_mode():
+        raw = sliding_lm.lm_head(hidden)
+        assert torch.equal(step.logits(hidden), torch.tanh(raw / 3.0) * 3.0) and not torch.equal(step.logits(hidden), raw)
+    engine = Engine(sliding_lm, tiny_tokenizer, [], max_batch=1, batch_window_ms=0, speculate=6)
+    assert isinstance(engine._decoder, GemmaStep)
+    assert [r.text for r in run_all(engine, PROMPTS, 30)] == [solo_greedy(sliding_lm, tiny_tokenizer, p, 30) for p in PROMPTS]
+    llama = Engine(tiny_model, tiny_tokenizer, [], max_batch=1)
+    try:
+        assert llama._decoder is None
+    finally:
+        llama.close()
