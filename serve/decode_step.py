@@ -31,7 +31,7 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.models.gemma3.modeling_gemma3 import eager_attention_forward
 
 from ragtune.serve import kernels
-from ragtune.serve.quant import Int8Linear
+from ragtune.serve.quant import Int8Linear, rounded_linear
 
 
 def decoding_forward(model):
@@ -48,17 +48,16 @@ def decoding_forward(model):
 
 def _joined(layers: list[nn.Module]) -> nn.Module:
     """One linear layer whose output rows are those of `layers` in order; they become views of its weight."""
+    sizes = [layer.out_features for layer in layers]
     if all(isinstance(layer, Int8Linear) for layer in layers):
         qweight, scale = torch.cat([layer.qweight for layer in layers]), torch.cat([layer.scale for layer in layers])
-        joined = Int8Linear(qweight, scale)
-        parts = zip(qweight.split([layer.out_features for layer in layers]), scale.split([layer.out_features for layer in layers]), strict=True)  # fmt: skip
-        for layer, (q, s) in zip(layers, parts, strict=True):
+        for layer, q, s in zip(layers, qweight.split(sizes), scale.split(sizes), strict=True):
             layer.qweight, layer.scale = q, s
-        return joined
+        return Int8Linear(qweight, scale)
     weight = torch.cat([layer.weight.detach() for layer in layers])
     joined = nn.Linear(weight.shape[1], weight.shape[0], bias=False, device=weight.device, dtype=weight.dtype)
     joined.weight = nn.Parameter(weight, requires_grad=False)
-    for layer, part in zip(layers, weight.split([layer.out_features for layer in layers]), strict=True):
+    for layer, part in zip(layers, weight.split(sizes), strict=True):
         layer.weight = nn.Parameter(part, requires_grad=False)
     return joined
 
@@ -167,12 +166,9 @@ class GemmaStep:
 
 
 def _project(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """layer(x) for rows of x, straight to the C int8 product where it takes them."""
-    if isinstance(layer, Int8Linear):
-        y = kernels.gemv_int8(x, layer.qweight, layer.scale)
-        if y is not None:
-            return y
-    return layer(x)
+    """layer(x) for rows of x; an int8 layer's product without the module call (serve/quant.py routes it: the C
+    kernel where it takes x, else torch's)."""
+    return rounded_linear(x, layer.qweight, layer.scale) if isinstance(layer, Int8Linear) else layer(x)
 
 
 def _attention_projections(layer) -> list[nn.Module]:
