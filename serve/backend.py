@@ -54,6 +54,7 @@ class Generation(Protocol):
 class Backend(Protocol):
     on_batch: Callable[[int], None] | None  # called with the running rows, once per decoding step
     on_finish: Callable[[str], None] | None  # called with the finish reason, once per request
+    on_busy: Callable[[str, float], None] | None  # called with a phase of the generation thread and its seconds
 
     def submit(self, prompt: str, max_new_tokens: int, temperature: float, refusal_threshold: float | None = None) -> Generation:
         """Queue a prompt; raises QueueFull when the backend takes no more. A backend that measures the refusal

@@ -238,6 +238,7 @@ class Engine:
         self.prefix_hits = 0  # prompts that reused the cached prefix
         self.on_batch = None  # optional callback(running rows), once per decoding step
         self.on_finish = None  # optional callback(finish_reason), once per request
+        self.on_busy = None  # optional callback(phase, seconds): the worker's time in prefill, decode or calls
         self._thread = threading.Thread(target=self._run, name="ragtune-generate", daemon=True)
         self._thread.start()
 
@@ -308,13 +309,13 @@ class Engine:
         torch.set_num_threads(compute_threads())  # the caller's thread may compute single-threaded (ragtune/hardware.py)
         while not self._stop.is_set():
             newcomers: list[GenRequest] = []
-            self._run_calls()
+            self._timed("calls", self._run_calls)
             try:
                 newcomers = self._waiting()
                 if newcomers:
-                    self._prefill(newcomers)
+                    self._timed("prefill", self._prefill, newcomers)
                 if self._batch:
-                    self._step()
+                    self._timed("decode", self._step)
             except Exception as e:  # a failed step fails the requests in it, never the worker
                 log.exception("generation failed")
                 for r in {id(r): r for r in newcomers + [row.req for row in self._batch.rows]}.values():
@@ -322,6 +323,15 @@ class Engine:
                 self._batch.clear()
             self._post()
         self._run_calls()  # fails what is left: nobody waits forever on a stopped engine
+
+    def _timed(self, phase: str, fn, *args) -> None:
+        """fn(*args), its time reported to `on_busy` (the worker's busy time by phase: where a load's time goes)."""
+        began = time.perf_counter()
+        try:
+            fn(*args)
+        finally:
+            if self.on_busy:
+                self.on_busy(phase, time.perf_counter() - began)
 
     def _run_calls(self) -> None:
         while True:

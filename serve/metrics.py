@@ -20,6 +20,8 @@ class Metrics:
         self.queue_depth = Gauge("ragtune_queue_depth", "requests waiting for the generator", registry=r)
         self.batch_size = Histogram("ragtune_batch_size", "requests decoded together", registry=r,
                                     buckets=(1, 2, 4, 8, 16, 32))  # fmt: skip
+        self.engine_seconds = Counter("ragtune_engine_seconds_total", "time the generation thread computed, by phase: "
+                                      "prefill (prompts), decode (steps), calls (retrieval's query embedding)", ["phase"], registry=r)  # fmt: skip
         self.generations = Counter("ragtune_generations_total", "finished generations", ["finish_reason"], registry=r)
         self.citations_removed = Counter("ragtune_citations_removed_total", "[n] markers pointing nowhere", registry=r)
         self.unsupported_claims = Counter("ragtune_unsupported_claims_total",
@@ -42,6 +44,9 @@ class Metrics:
 
     def observe_batch(self, size: int) -> None:
         self.batch_size.observe(size)
+
+    def observe_busy(self, phase: str, seconds: float) -> None:
+        self.engine_seconds.labels(phase).inc(seconds)
 
     def observe_finish(self, reason: str) -> None:
         self.generations.labels(reason).inc()

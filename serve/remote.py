@@ -55,7 +55,7 @@ class RemoteEngine:
         self.max_queue = max_queue
         self.timeout_s = timeout_s
         self.in_flight = 0
-        self.on_batch = self.on_finish = None
+        self.on_batch = self.on_finish = self.on_busy = None
         self._client = httpx.AsyncClient(timeout=timeout_s)
 
     def stats(self) -> BackendStats:

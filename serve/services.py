@@ -46,6 +46,7 @@ class Services:
             release_free_memory()  # what loading, quantising and building the output vocabulary freed
         self.engine.on_batch = metrics.observe_batch
         self.engine.on_finish = metrics.observe_finish
+        self.engine.on_busy = metrics.observe_busy
         self.metrics = metrics
         self.pipeline = AnswerPipeline(
             self.retriever, self.engine, self.lm.tokenizer, metrics, system_prompt=cfg.model.system_prompt,

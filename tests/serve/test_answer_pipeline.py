@@ -38,7 +38,7 @@ class _Gen:
 class ScriptedBackend:
     """Answers every prompt with `text`, a word per delta; `hang` never finishes (for timeouts)."""
 
-    on_batch = on_finish = None
+    on_batch = on_finish = on_busy = None
 
     def __init__(self, text: str = "", hang: bool = False, refusal_score: float | None = None):
         self.words, self.hang, self.refusal_score = text.split(), hang, refusal_score

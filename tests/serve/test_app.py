@@ -93,7 +93,7 @@ class _FailingEngine:
     """An engine whose submit raises `error` (QueueFull: a full queue; anything else: a bug); routing code is under
     test, not the model."""
 
-    on_batch = on_finish = None
+    on_batch = on_finish = on_busy = None
 
     def __init__(self, error: Exception, queued: int = 0):
         self.error, self.queued = error, queued
@@ -204,7 +204,7 @@ class _ParrotEngine:
     """Scripted engine that recites the system prompt word by word (what the bare Gemma 270M did when a
     document asked it to): routing code is under test here, the real model is in test_injection.py."""
 
-    on_batch = on_finish = None
+    on_batch = on_finish = on_busy = None
 
     def __init__(self, text: str):
         self.words = text.split()

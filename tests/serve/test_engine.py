@@ -72,6 +72,25 @@ def test_concurrent_requests_are_batched_and_match_single_runs(tiny_lm):
     assert all(c.completion_tokens <= 8 for c in together)
 
 
+def test_the_worker_reports_its_time_by_phase(tiny_lm):
+    engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=8, batch_window_ms=0)
+    busy: dict[str, list[float]] = {}
+    engine.on_busy = lambda phase, seconds: busy.setdefault(phase, []).append(seconds)
+
+    async def run():
+        result = await engine.complete(engine.submit(PROMPTS[0], 6, 0.0))
+        return result, await engine.call(lambda: "called")
+
+    try:
+        result, called = asyncio.run(run())
+    finally:
+        engine.close()
+    assert called == "called" and result.completion_tokens == 6
+    assert len(busy["prefill"]) == 1  # one prompt, one prefill; its first token comes from the prefill
+    assert len(busy["decode"]) == 5 and all(s > 0 for s in busy["prefill"] + busy["decode"])
+    assert busy["calls"]
+
+
 def test_requests_join_a_running_batch_and_decode_as_if_alone(tiny_lm):
     engine = Engine(tiny_lm.model, tiny_lm.tokenizer, [], max_batch=8, batch_window_ms=0)  # no stop ids: run to the limit
     sizes = []
