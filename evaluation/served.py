@@ -26,6 +26,7 @@ SERVED_METRICS = {
     "refusal_recall": "unanswerable questions answered with the not-found phrase",
     "false_refusal_rate": "answerable questions answered with the not-found phrase",
     "verified_rate": "answers whose every number was in the passage it cited, as generated",
+    "quoted_rate": "answers replaced by the source sentence that best matches the question (serve.quote_below)",
 }
 
 
@@ -62,6 +63,7 @@ def score(q: Question, answer: Answer, seconds: float, not_found: Sequence[str])
         "refusal_recall": float(refused) if not q.answerable else None,
         "false_refusal_rate": float(refused) if q.answerable else None,
         "verified_rate": float(answer.verified),
+        "quoted_rate": float(answer.quoted),
         "latency_s": seconds,
         "completion_tokens": answer.usage.completion_tokens,
         "refusal_score": answer.refusal_score,

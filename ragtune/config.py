@@ -214,6 +214,7 @@ class ServeSection(_Section):
     refusal_threshold: float | Literal["auto", "none"] = Field(
         "auto", description="answer 'not found' when the model's probability of starting that phrase is at least this; auto = calibrated with the adapter, none = never"
     )
+    quote_below: float = Field(0.5, ge=0, le=1, description="an answer whose best sentence holds less than this share of the question weight the best quote holds is replaced by that quote, cited (ragtune/evidence.py; 0 = never)")
     reload_poll_s: float = Field(2.0, ge=0, description="how often to look for a new index version (0 = never)")
     generator_url: str = Field("", description="OpenAI-compatible base URL (…/v1) that generates instead of the local model")
     generator_model: str = Field("", description="model name at the remote generator (e.g. the vLLM LoRA module)")

@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 # a sentence ends at . ! ? followed by a space, or at a line break (list items, table rows, headings); not at
 # ';', which joins the steps of one rule ("approves within 2 days; past that, the request moves up")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+# a line break inside running text (hard-wrapped .txt, PDF text): no stop before it, and after it a lower-case
+# word or a number that is not a list marker ("1. ", "2) ")
+WRAP = re.compile(r"(?<=[^\s.!?:;])[ \t]*\n[ \t]*(?=(\w[^\n]{0,11}))")
+LIST_MARKER = re.compile(r"\d+[.)](\s|$)")
+CITATION = re.compile(r"\[\d+\]")
 MIN_WORDS = 3  # shorter pieces (a bare heading, a list marker) are not quoted
 MAX_WORDS = 48  # a longer sentence (a whole statute clause) is quoted as its best-matching 48 words, marked '…'
 
@@ -41,14 +46,38 @@ class Evidence:
 
 
 def sentences(text: str) -> list[str]:
-    """The text's sentences and lines, markdown markers left as they are."""
+    """The text's sentences and lines, markdown markers left as they are; a line that wraps a sentence joins it."""
+    text = WRAP.sub(lambda m: " " if _continues(m.group(1)) else m.group(0), text)
     return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
+
+
+def _continues(line: str) -> bool:
+    """Whether a line starting so continues the sentence of the line before it."""
+    return line[0].islower() or (line[0].isdigit() and not LIST_MARKER.match(line))
 
 
 def select(question: str, passages: Sequence[Passage], k: int) -> list[Evidence]:
     """The `k` best-scoring sentences (score > 0), best first; ties keep retrieval order."""
-    if k <= 0 or not passages:
+    if k <= 0:
         return []
+    ranked, weight, _ = _ranked(question, passages)
+    return [Evidence(n, excerpt(s, weight), score) for n, s, score in ranked[:k]]
+
+
+def answer_match(question: str, passages: Sequence[Passage], answer: str) -> tuple[float, Evidence | None]:
+    """(the question weight that the answer's best sentence holds, the best quote) on `select`'s weights: an
+    answer that states the sentence answering the question scores about what that sentence scores."""
+    ranked, weight, asked = _ranked(question, passages)
+    if not ranked:
+        return 0.0, None
+    held = [set(lexical_terms(CITATION.sub(" ", s))) & asked for s in sentences(answer)]
+    n, best, score = ranked[0]
+    return max((sum(weight.get(t, 0.0) for t in h) for h in held), default=0.0), Evidence(n, excerpt(best, weight), score)
+
+
+def _ranked(question: str, passages: Sequence[Passage]) -> tuple[list[tuple[int, str, float]], dict[str, float], set[str]]:
+    """The passages' sentences that hold some of the question, best first, as (passage number, sentence, score);
+    the question terms' weights (IDF over the candidate sentences); the question's terms."""
     asked = set(lexical_terms(question))
     candidates = []
     for n, passage in enumerate(passages, start=1):
@@ -57,12 +86,11 @@ def select(question: str, passages: Sequence[Passage], k: int) -> list[Evidence]
             if len(lexical_terms(sentence, bigrams=False)) >= MIN_WORDS:  # short pieces skip the bigram pass
                 candidates.append((n, sentence, (set(lexical_terms(sentence)) | title) & asked))
     if not candidates:
-        return []
+        return [], {}, asked
     idf = TermWeights(Counter(t for *_, held in candidates for t in held), len(candidates))
     weight = {t: idf.weight(t) for t in idf.document_frequency}
     scored = [(n, s, round(sum(weight[t] for t in held), 6)) for n, s, held in candidates]
-    ranked = sorted((c for c in scored if c[2] > 0), key=lambda c: -c[2])  # stable: retrieval order on ties
-    return [Evidence(n, excerpt(s, weight), score) for n, s, score in ranked[:k]]
+    return sorted((c for c in scored if c[2] > 0), key=lambda c: -c[2]), weight, asked  # stable: retrieval order on ties
 
 
 def excerpt(sentence: str, weight: dict[str, float]) -> str:

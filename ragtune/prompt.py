@@ -214,9 +214,23 @@ def check_prompt_format(recorded: dict[str, Any], tokenizer: Any, system_prompt:
 ASCII_WORDS = re.compile(r"[A-Za-z]+")
 
 
+QUOTE_LEAD = "Dạ, theo tài liệu [{n}]:"
+QUOTE_LEAD_EN = "According to the documents [{n}]:"
+
+
+def quoted_answer(question: str, n: int, sentence: str) -> str:
+    """An answer that quotes sentence `sentence` of passage `n`, led in the question's language."""
+    lead = QUOTE_LEAD_EN if english(question) else QUOTE_LEAD
+    return f"{lead.format(n=n)} {sentence}"
+
+
+def english(question: str) -> bool:
+    """Whether `question` is written in plain ASCII English words (no letters outside ASCII)."""
+    words = re.findall(r"[^\W\d_]+", question)
+    return len(words) >= 2 and all(ASCII_WORDS.fullmatch(w) for w in words)
+
+
 def not_found_for(question: str, phrase: str, phrase_en: str) -> str:
     """The not-found phrase to answer `question` with: the English one when the question is written in plain
     ASCII English words (no letters outside ASCII), else the configured one (Vietnamese by default)."""
-    words = re.findall(r"[^\W\d_]+", question)
-    english = len(words) >= 2 and all(ASCII_WORDS.fullmatch(w) for w in words)
-    return phrase_en if english and phrase_en else phrase
+    return phrase_en if english(question) and phrase_en else phrase

@@ -28,6 +28,8 @@ class Metrics:
                                           "answer sentences whose numbers their cited passage does not hold", registry=r)
         self.answers_refused = Counter("ragtune_answers_refused_total", "not-found answers decided by an answerability "
                                        "threshold, by score (coverage | refusal_score)", ["score"], registry=r)  # fmt: skip
+        self.answers_quoted = Counter("ragtune_answers_quoted_total", "generated answers that matched the question below "
+                                      "serve.quote_below of the best source sentence, replaced by that sentence", registry=r)  # fmt: skip
         self.answers_blocked = Counter("ragtune_answers_blocked_total", "answers that repeated the system prompt", registry=r)
         self.generation_timeouts = Counter("ragtune_generation_timeouts_total",
                                            "generations cancelled at serve.request_timeout_s (504, or a stream's final event)", registry=r)

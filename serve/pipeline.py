@@ -14,8 +14,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from ragtune.citations import clean_citations
+from ragtune.evidence import answer_match
 from ragtune.finetune.generation import Completion
-from ragtune.prompt import build_messages, not_found_for, render_prompt, retrieval_query
+from ragtune.prompt import (
+    Passage,
+    build_messages,
+    nfc,
+    not_found_for,
+    quoted_answer,
+    render_prompt,
+    retrieval_query,
+)
 from ragtune.rag.retrieve import Hit, Retriever
 from ragtune.serve.backend import Backend, Generation, PromptTooLong
 from ragtune.serve.guard import LeakGuard
@@ -64,6 +73,7 @@ class Answer:
     refusal_score: float | None = None  # P(the answer starts with the not-found phrase), where the backend measures it
     uncovered: float | None = None  # share of the question's term weight no passage holds (ragtune/answerability.py)
     index_version: str = ""  # the index version the sources came from
+    quoted: bool = False  # the generated answer missed the question and the best-matching source sentence replaced it
 
     def answerability(self) -> dict[str, float | None]:
         return {"uncovered": self.uncovered, "refusal_score": self.refusal_score}
@@ -155,7 +165,7 @@ class AnswerPipeline:
                  not_found_phrase: str, min_relative_score: float, min_score: float, timeout_s: float,
                  not_found_phrase_en: str = "", refusal_threshold: float | None = None,
                  coverage_threshold: float | None = None, max_prompt_tokens: int | None = None,
-                 context_tokens: int | None = None):  # fmt: skip
+                 context_tokens: int | None = None, quote_below: float = 0.0):  # fmt: skip
         self.retriever, self.backend, self.tokenizer, self.metrics = retriever, backend, tokenizer, metrics
         # a prompt longer than this (or than the model's context less the answer) loses its oldest history turns
         # or is refused (PromptTooLong); None: not counted
@@ -169,6 +179,8 @@ class AnswerPipeline:
         self.min_relative_score = min_relative_score  # chunks below this share of the best stay out of the prompt
         self.min_score = min_score  # best dense similarity below this: 'not found' without generating (0 = off)
         self.timeout_s = timeout_s
+        # an answer matching the question below this share of the best source sentence becomes that sentence (0: never)
+        self.quote_below = quote_below
         self.guard = LeakGuard(system_prompt, not_found_phrase)
 
     async def retrieve(self, question: str, history: list[dict[str, str]], options: AnswerOptions) -> list[Hit]:
@@ -267,8 +279,25 @@ class AnswerPipeline:
         reason = completion.finish_reason
         if not text.strip() and completion.text.strip():  # every sentence failed: nothing supported is left
             text, reason = self.not_found_for(question), "not_found"
+        quote = self.quote(question, text, verifier.passages) if reason in ("stop", "length") else None
+        if quote is not None:
+            self.metrics.answers_quoted.inc()
+            return Answer(quote, sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported, completion.refusal_score,
+                          uncovered, quoted=True)  # fmt: skip
         return Answer(text.strip(), sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported,
                       completion.refusal_score, uncovered)  # fmt: skip
+
+    def quote(self, question: str, text: str, passages: list[Passage]) -> str | None:
+        """The best-matching source sentence, cited, in place of an answer that states little of what the question
+        asks next to it (its best sentence holds less than `quote_below` of the question weight that one holds):
+        the 270M model often copies a neighbouring sentence of the right passage (issue #16). None: keep the answer."""
+        declines = tuple(p for p in (self.not_found, self.not_found_en) if p)
+        if not self.quote_below or not text.strip() or text.strip().startswith(declines):
+            return None
+        held, best = answer_match(nfc(question), passages, text)
+        if best is None or held >= self.quote_below * best.score:
+            return None
+        return quoted_answer(question, best.n, best.text)
 
     async def answer(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> Answer:  # fmt: skip
@@ -363,7 +392,7 @@ class AnswerPipeline:
             yield DeltaEvent(clean_citations(piece, len(hits))[0])
         answer = self.verified(question, "".join(self.cite(s, hits) for s in verifier.kept), result, verifier, sources, usage,
                                clock, uncovered)  # fmt: skip
-        if answer.finish_reason == "not_found":  # nothing passed: the not-found phrase is what the client sees
+        if answer.finish_reason == "not_found" or answer.quoted:  # what the client sees instead of what streamed
             yield DeltaEvent(("\n" if streamed else "") + answer.text)
         yield done(answer)
 

@@ -122,7 +122,7 @@ async def ask(body: AskRequest, request: Request, svc: ServicesDep):
     if not body.stream:
         answer = await svc.pipeline.answer(body.question, history, opts, request.is_disconnected)
         return AskResponse(answer=answer.text, sources=answer.sources, **meta, index_version=answer.index_version, usage=_ask_usage(answer),
-                           timings_ms=answer.timings_ms, verified=answer.verified,
+                           timings_ms=answer.timings_ms, verified=answer.verified, quoted=answer.quoted,
                            answerability=answer.answerability())  # fmt: skip
     events = await svc.pipeline.stream(body.question, history, opts, request.is_disconnected)
 
@@ -136,7 +136,8 @@ async def ask(body: AskRequest, request: Request, svc: ServicesDep):
             else:
                 a = event.answer
                 yield _sse({"type": "done", "answer": a.text, "finish_reason": a.finish_reason, "usage": _ask_usage(a),
-                            "timings_ms": a.timings_ms, "verified": a.verified, "answerability": a.answerability()})  # fmt: skip
+                            "timings_ms": a.timings_ms, "verified": a.verified, "quoted": a.quoted,
+                            "answerability": a.answerability()})  # fmt: skip
 
     return _event_stream(sse())
 
@@ -165,7 +166,7 @@ async def chat(body: ChatRequest, request: Request, svc: ServicesDep):
         with _field("messages"):
             a = await svc.pipeline.answer(question, history, opts, request.is_disconnected)
         return {**base, "object": "chat.completion", "sources": [s.model_dump() for s in a.sources], "verified": a.verified,
-                "answerability": a.answerability(),
+                "quoted": a.quoted, "answerability": a.answerability(),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": a.text},
                              "finish_reason": openai_finish_reason(a.finish_reason)}],
                 "usage": openai_usage(a.usage)}  # fmt: skip
@@ -184,7 +185,7 @@ async def chat(body: ChatRequest, request: Request, svc: ServicesDep):
                 reason = openai_finish_reason(event.answer.finish_reason)
                 yield _sse({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": reason}],
                             "usage": openai_usage(event.answer.usage), "verified": event.answer.verified,
-                            "answerability": event.answer.answerability()})  # fmt: skip
+                            "quoted": event.answer.quoted, "answerability": event.answer.answerability()})  # fmt: skip
                 yield "data: [DONE]\n\n"
 
     return _event_stream(sse())

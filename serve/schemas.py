@@ -47,6 +47,7 @@ class AskResponse(BaseModel):
     usage: dict[str, int]
     timings_ms: dict[str, float]
     verified: bool  # every number the generated answer stated was found in the source it cited
+    quoted: bool = False  # the generated answer missed the question: the best-matching source sentence replaced it
     # uncovered: share of the question's term weight no passage holds; refusal_score: P(answer starts with the
     # not-found phrase), None for a remote generator (ragtune/answerability.py)
     answerability: dict[str, float | None] = {}

@@ -1,6 +1,6 @@
 import pytest
 
-from ragtune.evidence import MAX_WORDS, select, sentences
+from ragtune.evidence import MAX_WORDS, answer_match, select, sentences
 from ragtune.prompt import (
     EVIDENCE_HEADER,
     Passage,
@@ -22,6 +22,15 @@ def test_sentences_split_at_stops_and_lines_not_at_semicolons():
     assert sentences("Một. Hai câu!\n- Ba; vẫn ba\n\nBốn?") == ["Một.", "Hai câu!", "- Ba; vẫn ba", "Bốn?"]
 
 
+def test_a_hard_wrapped_sentence_is_one_sentence():  # .txt files and PDF text break lines inside sentences
+    wrapped = "Nếu không tham gia được đợt khám bù, nhân viên có thể tự\nkhám tại cơ sở khác và được hoàn tối đa\n1.500.000 đồng."
+    assert sentences(wrapped) == ["Nếu không tham gia được đợt khám bù, nhân viên có thể tự khám tại cơ sở khác và được hoàn tối đa "
+                                  "1.500.000 đồng."]
+    listed = "Quy định\nNhân viên nghỉ 14 ngày.\n- đi muộn: nhắc nhở\nHồ sơ gồm\n1. đơn\n2) giấy khám"  # headings, list items
+    assert sentences(listed)[:4] == ["Quy định", "Nhân viên nghỉ 14 ngày.", "- đi muộn: nhắc nhở", "Hồ sơ gồm"]
+    assert sentences(listed)[-1] == "2) giấy khám"
+
+
 def test_the_sentence_holding_the_rare_question_words_ranks_first():
     best = select("Phép chưa dùng có được chuyển sang năm sau không?", [HOURS, LEAVE], 2)
     assert best[0].n == 2 and best[0].text.startswith("Phép chưa dùng được chuyển sang năm sau tối đa 5 ngày")
@@ -32,6 +41,16 @@ def test_the_sentence_holding_the_rare_question_words_ranks_first():
 def test_the_passage_title_counts_for_its_sentences():
     best = select("Đi muộn nhiều lần thì sao, theo nội quy giờ làm việc?", [LEAVE, HOURS], 1)
     assert [(e.n, e.text) for e in best] == [(2, "- Đi muộn quá 4 lần trong tháng: thư nhắc nhở.")]
+
+
+def test_an_answer_is_scored_by_its_best_sentence_on_the_quotes_weights():
+    question = "Phép chưa dùng có được chuyển sang năm sau không?"
+    right, best = answer_match(question, [HOURS, LEAVE], "Dạ, được. Phép chưa dùng được chuyển sang năm sau tối đa 5 ngày [2].")
+    assert best.n == 2 and best.score == select(question, [HOURS, LEAVE], 1)[0].score
+    assert right == pytest.approx(best.score)  # the answering sentence, its citation aside, holds what the best quote holds
+    neighbour, _ = answer_match(question, [HOURS, LEAVE], "Dạ, nhân viên chính thức có 14 ngày phép năm [2].")
+    assert 0 < neighbour < 0.5 * best.score  # the right passage's neighbouring sentence holds little of the question
+    assert answer_match("Wifi password?", [LEAVE], "Dạ, không rõ.") == (0.0, None)
 
 
 def test_nothing_is_quoted_without_a_shared_word_or_without_passages():

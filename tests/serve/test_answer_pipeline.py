@@ -87,13 +87,14 @@ def make_pipeline(tiny_corpus, tmp_path, hash_embedder):
     build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
     retriever = Retriever(tmp_path / "index", "hash-test", embedder=hash_embedder)
 
-    def make(backend, min_score=0.0, timeout_s=30.0, tokenizer=None, refusal_threshold=None, coverage_threshold=None):
+    def make(backend, min_score=0.0, timeout_s=30.0, tokenizer=None, refusal_threshold=None, coverage_threshold=None, quote_below=0.0):
         assert isinstance(backend, Backend)
         metrics = Metrics()
         pipeline = AnswerPipeline(retriever, backend, tokenizer or _Template(), metrics, system_prompt=DEFAULT_SYSTEM_PROMPT,
                                   not_found_phrase=DEFAULT_NOT_FOUND, min_relative_score=0.0, min_score=min_score,
                                   timeout_s=timeout_s, not_found_phrase_en=DEFAULT_NOT_FOUND_EN,
-                                  refusal_threshold=refusal_threshold, coverage_threshold=coverage_threshold)  # fmt: skip
+                                  refusal_threshold=refusal_threshold, coverage_threshold=coverage_threshold,
+                                  quote_below=quote_below)  # fmt: skip
         return pipeline, metrics
 
     return make
@@ -155,6 +156,24 @@ def test_an_answer_that_recites_the_system_prompt_is_blocked_and_its_stream_stop
     assert answer.uncovered is not None and events[-1].answer.uncovered == answer.uncovered
     ok, _ = make_pipeline(ScriptedBackend(DEFAULT_NOT_FOUND))  # the phrase itself is a legitimate answer
     assert asyncio.run(ok.answer(QUESTION, [], OPTIONS)).finish_reason == "stop"
+
+
+def test_an_answer_that_misses_the_question_is_replaced_by_the_best_matching_source_sentence(make_pipeline):
+    neighbour = "Dạ, đơn xin nghỉ dùng mẫu NS-03 [1]."  # the right passage, the wrong sentence
+    pipeline, metrics = make_pipeline(ScriptedBackend(neighbour), quote_below=0.5)
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert answer.quoted and answer.finish_reason == "stop"
+    assert answer.text.startswith("Dạ, theo tài liệu [1]: Nhân viên chính thức được nghỉ phép năm 14 ngày mỗi năm")
+    assert answer.sources[0].doc_id == "company/nghi-phep.md"  # [1] is the passage the quote comes from
+    events = _events(pipeline, QUESTION, [], OPTIONS)  # streamed: a last delta shows what replaced the words sent
+    assert events[-1].answer.quoted and events[-1].answer.text == answer.text and events[-2].text == "\n" + answer.text
+    assert _counter(metrics, "ragtune_answers_quoted_total") == 2
+    for text in ("Dạ, nhân viên chính thức được nghỉ phép năm 14 ngày [1].", DEFAULT_NOT_FOUND):  # kept as they are
+        kept, _ = make_pipeline(ScriptedBackend(text), quote_below=0.5)
+        assert asyncio.run(kept.answer(QUESTION, [], OPTIONS)).text == text
+    off, _ = make_pipeline(ScriptedBackend(neighbour))  # serve.quote_below 0: never
+    kept = asyncio.run(off.answer(QUESTION, [], OPTIONS))
+    assert not kept.quoted and kept.text.startswith("Dạ, đơn xin nghỉ dùng mẫu NS-03 [")  # verification may move the [n]
 
 
 def test_the_score_gate_answers_not_found_without_generating(make_pipeline):
