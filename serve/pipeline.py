@@ -282,10 +282,8 @@ class AnswerPipeline:
         quote = self.quote(question, text, verifier.passages) if reason in ("stop", "length") else None
         if quote is not None:
             self.metrics.answers_quoted.inc()
-            return Answer(quote, sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported, completion.refusal_score,
-                          uncovered, quoted=True)  # fmt: skip
-        return Answer(text.strip(), sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported,
-                      completion.refusal_score, uncovered)  # fmt: skip
+        return Answer((quote or text).strip(), sources, reason, usage, clock.timings(), verifier.verified, verifier.unsupported,
+                      completion.refusal_score, uncovered, quoted=quote is not None)  # fmt: skip
 
     def quote(self, question: str, text: str, passages: list[Passage]) -> str | None:
         """The best-matching source sentence, cited, in place of an answer that states little of what the question
