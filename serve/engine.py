@@ -309,7 +309,7 @@ class Engine:
         torch.set_num_threads(compute_threads())  # the caller's thread may compute single-threaded (ragtune/hardware.py)
         while not self._stop.is_set():
             newcomers: list[GenRequest] = []
-            self._timed("calls", self._run_calls)
+            self._run_calls()
             try:
                 newcomers = self._waiting()
                 if newcomers:
@@ -324,11 +324,11 @@ class Engine:
             self._post()
         self._run_calls()  # fails what is left: nobody waits forever on a stopped engine
 
-    def _timed(self, phase: str, fn, *args) -> None:
-        """fn(*args), its time reported to `on_busy` (the worker's busy time by phase: where a load's time goes)."""
+    def _timed(self, phase: str, fn, *args, **kwargs):
+        """fn(*args, **kwargs), its time reported to `on_busy` (the worker's busy time by phase: where a load's time goes)."""
         began = time.perf_counter()
         try:
-            fn(*args)
+            return fn(*args, **kwargs)
         finally:
             if self.on_busy:
                 self.on_busy(phase, time.perf_counter() - began)
@@ -342,7 +342,7 @@ class Engine:
             result, error = None, RuntimeError("the generation engine has stopped")
             if not self._stop.is_set():
                 try:
-                    result, error = fn(*args, **kwargs), None
+                    result, error = self._timed("calls", fn, *args, **kwargs), None  # timed only when a call runs
                 except Exception as e:  # the caller gets it; the worker goes on
                     error = e
             try:
