@@ -22,7 +22,7 @@ import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
 
-from ragtune.answerability import calibrate, refusal_token_ids
+from ragtune.answerability import COVERAGE_UNIT, calibrate, refusal_token_ids
 from ragtune.artifacts import replace_dir, staging_dir, write_json
 from ragtune.cli import run_stage
 from ragtune.config import Config, config_to_dict
@@ -328,7 +328,7 @@ def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[l
     scored = [ex for ex in train if ex.passages]
     scores = [retriever.uncovered(query(ex), list(ex.passages)) for ex in scored]
     coverage = calibrate(scores, [ex.answer.strip() in phrases for ex in scored], ft.max_false_refusal)
-    return train, val, coverage
+    return train, val, {**coverage, "unit": COVERAGE_UNIT}
 
 
 def calibrate_refusal(model, tokenizer, val_rows: list[dict], cfg: Config) -> dict:

@@ -12,6 +12,7 @@ from typing import Literal
 import faiss
 import numpy as np
 
+from ragtune.answerability import coverage_units
 from ragtune.errors import RagtuneError
 from ragtune.prompt import Passage
 from ragtune.rag import store
@@ -115,8 +116,9 @@ class Retriever:
         return self._v.chunks if self._v else []
 
     def uncovered(self, question: str, passages: list[Passage]) -> float:
-        """The share of the question's term weight that no single passage holds (ragtune/answerability.py)."""
-        return uncovered(question, [f"{p.title}\n{p.text}" for p in passages], self._v.weights)
+        """The share of the question's term weight that no single sentence of the passages holds, with its passage's
+        title (for a question asking a quantity, no sentence stating one; ragtune/answerability.py)."""
+        return uncovered(question, coverage_units(question, passages), self._v.weights)
 
     def reload(self) -> bool:
         """Load the CURRENT version if it differs from the one in memory; True if it switched."""

@@ -1,9 +1,13 @@
 """Deciding answerability on purpose: two scores, each with a threshold chosen on held-out data.
 
 *Question coverage* (before generating): the share of the question's term weight (IDF over the indexed
-chunks, Vietnamese syllables) that no single retrieved passage holds (`rag/lexical.py` `uncovered`). A question about an
-intern's allowance retrieves passages about allowances, but none that says "thực tập"; the rarer the
-missing words, the higher the score. At or above `answerability.coverage.threshold` the server answers
+chunks, Vietnamese syllables) that no single sentence of the retrieved passages holds, with its passage's title
+(`rag/lexical.py` `uncovered` over `coverage_units`). A question about an intern's allowance retrieves
+passages about allowances, but no sentence that says "thực tập" and states an allowance; the rarer the
+missing words, the higher the score. A question that asks for a quantity ("bao nhiêu", "how long",
+`ragtune/answer_type.py`) is compared only with the sentences that state one: the documents speak of the
+arbitration fee, but if no sentence about it gives an amount, they do not answer "how much". Sentences
+rather than whole passages: a 256-token passage holds most words of an on-topic near miss somewhere. At or above `answerability.coverage.threshold` the server answers
 the not-found phrase without generating. `make finetune` chooses it on the training rows in served
 context: the lowest that refuses at most `finetune.max_false_refusal` of the answerable ones.
 
@@ -21,7 +25,22 @@ it with the adapter; `make eval` reports the same trade-off on the eval set as a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ragtune.answer_type import asks_quantity, holds_quantity
+from ragtune.evidence import sentences
+
+if TYPE_CHECKING:
+    from ragtune.prompt import Passage
+
+COVERAGE_UNIT = "sentence"  # recorded with the coverage threshold: what the score was calibrated on
+
+
+def coverage_units(question: str, passages: Sequence[Passage]) -> list[str]:
+    """What question coverage compares the question with: each sentence of the passages under its passage's
+    title; for a question asking a quantity, only the sentences that state one."""
+    typed = asks_quantity(question)
+    return [f"{p.title}\n{s}" for p in passages for s in sentences(p.text) if not typed or holds_quantity(s)]
 
 
 def refusal_token_ids(tokenizer: Any, phrases: Sequence[str]) -> list[int]:

@@ -209,7 +209,7 @@ class ServeSection(_Section):
     speculate_tokens: int = Field(4, ge=0, le=64, description="a greedy answer decoding alone checks up to this many tokens copied from its prompt per forward (prompt lookup), same text (serve/speculate.py); 0 = off")
     min_score: float = Field(0.0, ge=0, le=1, description="best dense similarity below this: answer 'not found' (0 = off)")
     coverage_threshold: float | Literal["auto", "none"] = Field(
-        "auto", description="answer 'not found' without generating when this share of the question's term weight is in no passage; auto = calibrated with the adapter, none = never"
+        "auto", description="answer 'not found' without generating when this share of the question's term weight is in no retrieved sentence (for a question asking a quantity: no sentence stating one); auto = calibrated with the adapter, none = never"
     )
     refusal_threshold: float | Literal["auto", "none"] = Field(
         "auto", description="answer 'not found' when the model's probability of starting that phrase is at least this; auto = calibrated with the adapter, none = never"

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ragtune.answer_type import asks_quantity, holds_quantity
 from ragtune.rag.lexical import TermWeights, lexical_terms
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ LIST_MARKER = re.compile(r"\d+[.)](\s|$)")
 CITATION = re.compile(r"\[\d+\]")
 MIN_WORDS = 3  # shorter pieces (a bare heading, a list marker) are not quoted
 MAX_WORDS = 48  # a longer sentence (a whole statute clause) is quoted as its best-matching 48 words, marked '…'
+# a sentence scoring at least this share of the best one speaks of what the question asks about: of those, the
+# ones stating a quantity answer a question that asks for one (ragtune/answer_type.py)
+SUBJECT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,17 @@ def _ranked(question: str, passages: Sequence[Passage]) -> tuple[list[tuple[int,
     idf = TermWeights(Counter(t for *_, held in candidates for t in held), len(candidates))
     weight = {t: idf.weight(t) for t in idf.document_frequency}
     scored = [(n, s, round(sum(weight[t] for t in held), 6)) for n, s, held in candidates]
-    return sorted((c for c in scored if c[2] > 0), key=lambda c: -c[2]), weight, asked  # stable: retrieval order on ties
+    ranked = sorted((c for c in scored if c[2] > 0), key=lambda c: -c[2])  # stable: retrieval order on ties
+    return typed(question, ranked), weight, asked
+
+
+def typed(question: str, ranked: list[tuple[int, str, float]]) -> list[tuple[int, str, float]]:
+    """For a question asking a quantity, the sentences on its subject (SUBJECT_SHARE of the best score) that state
+    one go first, in score order; the rest keep theirs."""
+    if not ranked or not asks_quantity(question):
+        return ranked
+    floor = SUBJECT_SHARE * ranked[0][2]
+    return sorted(ranked, key=lambda c: not (c[2] >= floor and holds_quantity(c[1])))
 
 
 def excerpt(sentence: str, weight: dict[str, float]) -> str:

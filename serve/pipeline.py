@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
+from ragtune.answer_type import asks_quantity, holds_quantity
 from ragtune.citations import clean_citations
 from ragtune.evidence import answer_match
 from ragtune.finetune.generation import Completion
@@ -287,15 +288,19 @@ class AnswerPipeline:
 
     def quote(self, question: str, text: str, passages: list[Passage]) -> str | None:
         """The best-matching source sentence, cited, in place of an answer that states little of what the question
-        asks next to it (its best sentence holds less than `quote_below` of the question weight that one holds):
-        the 270M model often copies a neighbouring sentence of the right passage (issue #16). None: keep the answer."""
+        asks next to it (its best sentence holds less than `quote_below` of the question weight that one holds),
+        or that states no quantity where the question asks for one and the quote states one: the 270M model
+        often copies a neighbouring sentence of the right passage, or drops the number (issue #16). None: keep
+        the answer."""
         declines = tuple(p for p in (self.not_found, self.not_found_en) if p)
         if not self.quote_below or not text.strip() or text.strip().startswith(declines):
             return None
         held, best = answer_match(nfc(question), passages, text)
-        if best is None or held >= self.quote_below * best.score:
+        if best is None:
             return None
-        return quoted_answer(question, best.n, best.text)
+        misses = held < self.quote_below * best.score
+        unstated = asks_quantity(question) and not holds_quantity(text) and holds_quantity(best.text)
+        return quoted_answer(question, best.n, best.text) if misses or unstated else None
 
     async def answer(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> Answer:  # fmt: skip

@@ -9,7 +9,7 @@ from functools import cached_property
 
 from fastapi import Request
 
-from ragtune.answerability import refusal_token_ids
+from ragtune.answerability import COVERAGE_UNIT, refusal_token_ids
 from ragtune.config import Config
 from ragtune.hardware import release_free_memory
 from ragtune.prompt import stop_strings, template_bos
@@ -97,7 +97,12 @@ class Services:
         if setting == "none":
             return None
         if setting == "auto":
-            calibrated = (self.lm.record or {}).get("answerability", {}).get(score, {}).get("threshold")
+            recorded = (self.lm.record or {}).get("answerability", {}).get(score, {})
+            if score == "coverage" and recorded and recorded.get("unit") != COVERAGE_UNIT:
+                log.warning("the adapter's coverage threshold was calibrated on whole passages, the score now compares "
+                            "sentences: coverage gate off until `make finetune` recalibrates it")  # fmt: skip
+                return None
+            calibrated = recorded.get("threshold")
             return None if calibrated is None else float(calibrated)
         return float(setting)
 

@@ -42,7 +42,7 @@ def test_the_server_reads_each_threshold_from_the_adapter_unless_configured(scor
 
     key = "refusal_threshold" if score == "refusal_score" else "coverage_threshold"
     cfg = load_config(tmp_path / "none.yaml", [f"serve.{key}={setting}"], env={})
-    lm = SimpleNamespace(record={"answerability": {score: {"threshold": 0.42}}})
+    lm = SimpleNamespace(record={"answerability": {score: {"threshold": 0.42, "unit": "sentence"}}})
     assert Services(cfg, lm, retriever=None).threshold(score) == expected
     assert Services(load_config(tmp_path / "none.yaml", env={}), SimpleNamespace(record=None), None).threshold(score) is None
 
@@ -59,6 +59,39 @@ def test_uncovered_is_the_question_weight_no_single_passage_holds():
     assert uncovered(asked, corpus[:1], weights) < uncovered(near_miss, corpus, weights)
     assert uncovered("trợ cấp ăn trưa", corpus, weights) == 0.0 and uncovered("", corpus, weights) == 0.0
     assert uncovered(asked, [], weights) == 1.0
+
+
+def test_a_coverage_threshold_calibrated_on_whole_passages_is_not_applied_to_sentences(tmp_path):
+    from ragtune.serve.services import Services
+
+    cfg = load_config(tmp_path / "none.yaml", env={})
+    older = SimpleNamespace(record={"answerability": {"coverage": {"threshold": 0.42}, "refusal_score": {"threshold": 0.7}}})
+    assert Services(cfg, older, retriever=None).threshold("coverage") is None
+    assert Services(cfg, older, retriever=None).threshold("refusal_score") == 0.7
+
+
+def test_coverage_compares_sentences_and_a_quantity_question_only_those_stating_one():
+    from ragtune.answerability import coverage_units
+    from ragtune.prompt import Passage
+    from ragtune.rag.lexical import TermWeights, uncovered
+
+    fees = Passage("Phí trọng tài do trung tâm trọng tài quy định. Trung tâm trọng tài có 5 trọng tài viên.",
+                   "Luật Trọng tài > Điều 10. Phí trọng tài", "laws/trong-tai.md")  # fmt: skip
+    lunch = Passage("Nhân viên được trợ cấp ăn trưa 40.000 đồng mỗi ngày. Thực tập sinh được hướng dẫn bởi người "
+                    "đồng hành.", "Phụ cấp", "company/phu-cap.md")  # fmt: skip
+    weights = TermWeights.of([fees.text, lunch.text, "Nhân viên được nghỉ phép năm 14 ngày."])
+    assert coverage_units("Phí trọng tài được quy định thế nào?", [fees]) == [
+        "Luật Trọng tài > Điều 10. Phí trọng tài\nPhí trọng tài do trung tâm trọng tài quy định.",
+        "Luật Trọng tài > Điều 10. Phí trọng tài\nTrung tâm trọng tài có 5 trọng tài viên.",
+    ]
+    # asked how much: the only sentence with a number is about something else, so the fee is not covered
+    fee = "Phí trọng tài là bao nhiêu tiền?"
+    assert coverage_units(fee, [fees]) == ["Luật Trọng tài > Điều 10. Phí trọng tài\nTrung tâm trọng tài có 5 trọng tài viên."]
+    assert uncovered(fee, coverage_units(fee, [fees]), weights) > uncovered("Phí trọng tài quy định thế nào?", coverage_units("Phí trọng tài quy định thế nào?", [fees]), weights)
+    # the passage says both "thực tập sinh" and "trợ cấp ăn trưa", but no sentence says them together
+    asked, near_miss = "Nhân viên được trợ cấp ăn trưa bao nhiêu?", "Thực tập sinh được trợ cấp ăn trưa bao nhiêu?"
+    assert uncovered(asked, coverage_units(asked, [lunch]), weights) < 0.5 <= uncovered(near_miss, coverage_units(near_miss, [lunch]), weights)
+    assert uncovered(near_miss, [f"{lunch.title}\n{lunch.text}"], weights) < 0.5  # whole passages: covered
 
 
 @pytest.mark.parametrize("value", ["off", "no", "1.5", "-0.1"])

@@ -43,6 +43,18 @@ def test_the_passage_title_counts_for_its_sentences():
     assert [(e.n, e.text) for e in best] == [(2, "- Đi muộn quá 4 lần trong tháng: thư nhắc nhở.")]
 
 
+def test_a_question_asking_a_quantity_quotes_first_the_sentence_on_its_subject_that_states_one():
+    review = Passage("Đề xuất thăng chức được hội đồng xem xét trong mỗi kỳ đánh giá. Hội đồng trả lời đề xuất thăng "
+                     "chức trong vòng 10 ngày làm việc.", "Quy chế > Thăng chức")  # fmt: skip
+    plain = select("Đề xuất thăng chức được hội đồng xem xét như thế nào?", [review], 2)
+    asked = select("Hội đồng xem xét đề xuất thăng chức trong bao lâu?", [review], 2)
+    assert plain[0].text.startswith("Đề xuất thăng chức được hội đồng xem xét")
+    assert asked[0].text.startswith("Hội đồng trả lời") and asked[0].score < asked[1].score  # the number first
+    # a sentence off the subject does not move up for stating a number
+    off = select("Hội đồng xem xét đề xuất thăng chức trong bao lâu?", [HOURS, review], 3)
+    assert off[-1].n == 1
+
+
 def test_an_answer_is_scored_by_its_best_sentence_on_the_quotes_weights():
     question = "Phép chưa dùng có được chuyển sang năm sau không?"
     right, best = answer_match(question, [HOURS, LEAVE], "Dạ, được. Phép chưa dùng được chuyển sang năm sau tối đa 5 ngày [2].")

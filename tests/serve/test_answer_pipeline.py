@@ -176,6 +176,16 @@ def test_an_answer_that_misses_the_question_is_replaced_by_the_best_matching_sou
     assert not kept.quoted and kept.text.startswith("Dạ, đơn xin nghỉ dùng mẫu NS-03 [")  # verification may move the [n]
 
 
+def test_an_answer_without_the_asked_number_is_replaced_by_the_quote_that_states_it(make_pipeline):
+    vague = "Dạ, nhân viên chính thức được nghỉ phép năm theo quy định [1]."  # on the question, but no number
+    pipeline, _ = make_pipeline(ScriptedBackend(vague), quote_below=0.5)
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert answer.quoted and "14 ngày" in answer.text
+    # the same words answer a question that asks for no number
+    asked = "Nhân viên chính thức có được nghỉ phép năm không?"
+    assert not asyncio.run(pipeline.answer(asked, [], OPTIONS)).quoted
+
+
 def test_the_score_gate_answers_not_found_without_generating(make_pipeline):
     backend = ScriptedBackend("bịa ra một câu trả lời [1]")
     pipeline, _ = make_pipeline(backend, min_score=0.99)
