@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ragtune.citations import CITATION
+
 # a question asks for a quantity: an amount, a count, a duration, a share
 ASKS_QUANTITY = re.compile(
     r"\bbao\s+nhiêu\b|\bbao\s+lâu\b|\bmấy\s+\w+|\bhow\s+(?:much|many|long|often)\b|\bwhat\s+percentage\b",
@@ -26,7 +28,6 @@ REFERENCE = re.compile(
     re.IGNORECASE,
 )
 LIST_MARKER = re.compile(r"^\s*(?:[-*•]\s*)?\d+[.)]\s", re.MULTILINE)
-CITATION = re.compile(r"\[\d+\]")
 DIGITS = re.compile(r"\d")
 _VI_NUMBERS = r"một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|tỉ|nửa|rưỡi"
 _EN_NUMBERS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
@@ -50,5 +51,5 @@ def holds_quantity(text: str) -> bool:
     return bool(DIGITS.search(text) or NUMBER_WORDS.search(text))
 
 
-def _nfc(text: str) -> str:
+def _nfc(text: str) -> str:  # ragtune.prompt.nfc, which this module cannot import (prompt -> evidence -> here)
     return unicodedata.normalize("NFC", text)

@@ -7,9 +7,10 @@ passages about allowances, but no sentence that says "thực tập" and states a
 missing words, the higher the score. A question that asks for a quantity ("bao nhiêu", "how long",
 `ragtune/answer_type.py`) is compared only with the sentences that state one: the documents speak of the
 arbitration fee, but if no sentence about it gives an amount, they do not answer "how much". Sentences
-rather than whole passages: a 256-token passage holds most words of an on-topic near miss somewhere. At or above `answerability.coverage.threshold` the server answers
-the not-found phrase without generating. `make finetune` chooses it on the training rows in served
-context: the lowest that refuses at most `finetune.max_false_refusal` of the answerable ones.
+rather than whole passages: a 256-token passage holds most words of an on-topic near miss somewhere. At or
+above `answerability.coverage.threshold` the server answers the not-found phrase without generating.
+`make finetune` chooses it on the training rows in served context: the lowest that refuses at most
+`finetune.max_false_refusal` of the answerable ones.
 
 *Refusal score* (after prefill): the model's own probability of starting the not-found phrase.
 After the prompt is prefilled, the model's next-token distribution says how likely the answer is to start
