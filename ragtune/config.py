@@ -43,6 +43,8 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 DEFAULT_NOT_FOUND = "Xin lỗi, tài liệu hiện có không chứa thông tin để trả lời câu hỏi này."
 DEFAULT_NOT_FOUND_EN = "Sorry, the available documents do not contain the information needed to answer this question."
+DEFAULT_QUOTE_LEAD = "Dạ, theo tài liệu [{n}]:"
+DEFAULT_QUOTE_LEAD_EN = "According to the documents [{n}]:"
 
 
 class ConfigError(RagtuneError, ValueError):
@@ -215,6 +217,8 @@ class ServeSection(_Section):
         "auto", description="answer 'not found' when the model's probability of starting that phrase is at least this; auto = calibrated with the adapter, none = never"
     )
     quote_below: float = Field(0.5, ge=0, le=1, description="an answer whose best sentence holds less than this share of the question weight the best quote holds is replaced by that quote, cited (ragtune/evidence.py; 0 = never)")
+    quote_lead: str = Field(DEFAULT_QUOTE_LEAD, description="the words before a quoted source sentence; {n} is its citation number")
+    quote_lead_en: str = Field(DEFAULT_QUOTE_LEAD_EN, description="the same for questions asked in English")
     reload_poll_s: float = Field(2.0, ge=0, description="how often to look for a new index version (0 = never)")
     generator_url: str = Field("", description="OpenAI-compatible base URL (…/v1) that generates instead of the local model")
     generator_model: str = Field("", description="model name at the remote generator (e.g. the vLLM LoRA module)")
@@ -234,6 +238,18 @@ class ServeSection(_Section):
         if not self.api_keys and not self.allow_unauthenticated and not is_loopback(self.host):
             raise ConfigError(f"serve.host is {self.host}, reachable from other machines, and serve.api_keys is empty: set keys "
                               "(RAGTUNE_SERVE_API_KEYS='[key]'), or serve.allow_unauthenticated: true where a proxy in front authenticates")
+
+    @field_validator("quote_lead", "quote_lead_en")
+    @classmethod
+    def _lead(cls, lead: str) -> str:
+        # the quote must say which source it comes from: the lead carries its [n]
+        if "[{n}]" not in lead:
+            raise ValueError(f"must contain [{{n}}], where the quoted source's number goes (got {lead!r})")
+        try:
+            lead.format(n=1)
+        except (IndexError, KeyError, ValueError) as e:
+            raise ValueError(f"only {{n}} may stand in braces (got {lead!r}: {e})") from e
+        return lead
 
     @field_validator("coverage_threshold", "refusal_threshold", mode="before")
     @classmethod

@@ -214,14 +214,10 @@ def check_prompt_format(recorded: dict[str, Any], tokenizer: Any, system_prompt:
 ASCII_WORDS = re.compile(r"[A-Za-z]+")
 
 
-QUOTE_LEAD = "Dạ, theo tài liệu [{n}]:"
-QUOTE_LEAD_EN = "According to the documents [{n}]:"
-
-
-def quoted_answer(question: str, n: int, sentence: str) -> str:
-    """An answer that quotes sentence `sentence` of passage `n`, led in the question's language."""
-    lead = QUOTE_LEAD_EN if english(question) else QUOTE_LEAD
-    return f"{lead.format(n=n)} {sentence}"
+def quoted_answer(question: str, n: int, sentence: str, lead: str, lead_en: str) -> str:
+    """An answer that quotes sentence `sentence` of passage `n`, led in the question's language (`lead_en` for a
+    question in English; each has `{n}` where the citation number goes)."""
+    return f"{(lead_en if english(question) and lead_en else lead).format(n=n)} {sentence}"
 
 
 def english(question: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ragtune.answer_type import asks_quantity, holds_quantity
 from ragtune.citations import clean_citations
+from ragtune.config import DEFAULT_QUOTE_LEAD, DEFAULT_QUOTE_LEAD_EN
 from ragtune.evidence import answer_match
 from ragtune.finetune.generation import Completion
 from ragtune.prompt import (
@@ -166,7 +167,8 @@ class AnswerPipeline:
                  not_found_phrase: str, min_relative_score: float, min_score: float, timeout_s: float,
                  not_found_phrase_en: str = "", refusal_threshold: float | None = None,
                  coverage_threshold: float | None = None, max_prompt_tokens: int | None = None,
-                 context_tokens: int | None = None, quote_below: float = 0.0):  # fmt: skip
+                 context_tokens: int | None = None, quote_below: float = 0.0, quote_lead: str = DEFAULT_QUOTE_LEAD,
+                 quote_lead_en: str = DEFAULT_QUOTE_LEAD_EN):  # fmt: skip
         self.retriever, self.backend, self.tokenizer, self.metrics = retriever, backend, tokenizer, metrics
         # a prompt longer than this (or than the model's context less the answer) loses its oldest history turns
         # or is refused (PromptTooLong); None: not counted
@@ -182,6 +184,7 @@ class AnswerPipeline:
         self.timeout_s = timeout_s
         # an answer matching the question below this share of the best source sentence becomes that sentence (0: never)
         self.quote_below = quote_below
+        self.quote_lead, self.quote_lead_en = quote_lead, quote_lead_en  # the words before a quote, {n} its citation
         self.guard = LeakGuard(system_prompt, not_found_phrase)
 
     async def retrieve(self, question: str, history: list[dict[str, str]], options: AnswerOptions) -> list[Hit]:
@@ -300,7 +303,9 @@ class AnswerPipeline:
             return None
         misses = held < self.quote_below * best.score
         unstated = asks_quantity(question) and not holds_quantity(text) and holds_quantity(best.text)
-        return quoted_answer(question, best.n, best.text) if misses or unstated else None
+        if not (misses or unstated):
+            return None
+        return quoted_answer(question, best.n, best.text, self.quote_lead, self.quote_lead_en)
 
     async def answer(self, question: str, history: list[dict[str, str]], options: AnswerOptions,
                      disconnected: Disconnected | None = None) -> Answer:  # fmt: skip

@@ -55,7 +55,7 @@ class Services:
             not_found_phrase_en=cfg.model.not_found_phrase_en, refusal_threshold=self.threshold("refusal_score"),
             coverage_threshold=self.threshold("coverage"), max_prompt_tokens=cfg.serve.max_prompt_tokens,
             context_tokens=context_tokens(self.lm.model.config) if self.lm.model is not None else None,
-            quote_below=cfg.serve.quote_below,
+            quote_below=cfg.serve.quote_below, quote_lead=cfg.serve.quote_lead, quote_lead_en=cfg.serve.quote_lead_en,
         )  # fmt: skip
 
     @cached_property

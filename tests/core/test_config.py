@@ -124,3 +124,13 @@ def test_a_network_bind_without_keys_is_refused_unless_opted_out():
     for overrides in (["serve.host=127.0.0.1"], ["serve.host=localhost"], ["serve.host='::1'"],
                       ["serve.host=0.0.0.0", "serve.api_keys=[k]"], ["serve.host=0.0.0.0", "serve.allow_unauthenticated=true"]):  # fmt: skip
         load_config(None, overrides, env={}).serve.check_exposure()
+
+
+@pytest.mark.parametrize("lead", ["Theo tài liệu:", "Theo tài liệu [{n}] {ten}:"])
+def test_a_quote_lead_without_its_citation_or_with_other_braces_is_refused(lead, tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(f'serve:\n  quote_lead: "{lead}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"serve\.quote_lead: .*\[\{n\}\]|serve\.quote_lead: .*braces"):
+        load_config(path, env={})
+    path.write_text('serve:\n  quote_lead: "Thưa anh chị, tài liệu [{n}] ghi:"\n', encoding="utf-8")
+    assert load_config(path, env={}).serve.quote_lead == "Thưa anh chị, tài liệu [{n}] ghi:"

@@ -87,14 +87,15 @@ def make_pipeline(tiny_corpus, tmp_path, hash_embedder):
     build_index(tiny_corpus, tmp_path / "index", "hash-test", 64, 8, 8, embedder=hash_embedder)
     retriever = Retriever(tmp_path / "index", "hash-test", embedder=hash_embedder)
 
-    def make(backend, min_score=0.0, timeout_s=30.0, tokenizer=None, refusal_threshold=None, coverage_threshold=None, quote_below=0.0):
+    def make(backend, min_score=0.0, timeout_s=30.0, tokenizer=None, refusal_threshold=None, coverage_threshold=None, quote_below=0.0,
+             **quote_leads):
         assert isinstance(backend, Backend)
         metrics = Metrics()
         pipeline = AnswerPipeline(retriever, backend, tokenizer or _Template(), metrics, system_prompt=DEFAULT_SYSTEM_PROMPT,
                                   not_found_phrase=DEFAULT_NOT_FOUND, min_relative_score=0.0, min_score=min_score,
                                   timeout_s=timeout_s, not_found_phrase_en=DEFAULT_NOT_FOUND_EN,
                                   refusal_threshold=refusal_threshold, coverage_threshold=coverage_threshold,
-                                  quote_below=quote_below)  # fmt: skip
+                                  quote_below=quote_below, **quote_leads)  # fmt: skip
         return pipeline, metrics
 
     return make
@@ -184,6 +185,17 @@ def test_an_answer_without_the_asked_number_is_replaced_by_the_quote_that_states
     # the same words answer a question that asks for no number
     asked = "Nhân viên chính thức có được nghỉ phép năm không?"
     assert not asyncio.run(pipeline.answer(asked, [], OPTIONS)).quoted
+
+
+def test_the_quote_is_led_by_the_configured_words(make_pipeline):
+    neighbour = "Dạ, đơn xin nghỉ dùng mẫu NS-03 [1]."
+    pipeline, _ = make_pipeline(ScriptedBackend(neighbour), quote_below=0.5, quote_lead="Thưa anh chị, tài liệu [{n}] ghi:",
+                                quote_lead_en="Source [{n}] says:")  # fmt: skip
+    assert asyncio.run(pipeline.answer(QUESTION, [], OPTIONS)).text.startswith("Thưa anh chị, tài liệu [1] ghi: Nhân viên chính thức")
+    from ragtune.prompt import quoted_answer
+
+    assert quoted_answer("How many days of leave?", 2, "14 days.", "Thưa [{n}]:", "Source [{n}] says:") == "Source [2] says: 14 days."
+    assert quoted_answer("Bao nhiêu ngày phép?", 2, "14 ngày.", "Thưa [{n}]:", "Source [{n}] says:") == "Thưa [2]: 14 ngày."
 
 
 def test_the_score_gate_answers_not_found_without_generating(make_pipeline):
