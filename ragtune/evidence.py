@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ragtune.answer_type import asks_quantity, holds_quantity
+from ragtune.citations import CITATION
 from ragtune.rag.lexical import TermWeights, lexical_terms
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 # word or a number that is not a list marker ("1. ", "2) ")
 WRAP = re.compile(r"(?<=[^\s.!?:;])[ \t]*\n[ \t]*(?=(\w[^\n]{0,11}))")
 LIST_MARKER = re.compile(r"\d+[.)](\s|$)")
-CITATION = re.compile(r"\[\d+\]")
 MIN_WORDS = 3  # shorter pieces (a bare heading, a list marker) are not quoted
 MAX_WORDS = 48  # a longer sentence (a whole statute clause) is quoted as its best-matching 48 words, marked '…'
 # a sentence scoring at least this share of the best one speaks of what the question asks about: of those, the

@@ -73,7 +73,7 @@ class Answer:
     verified: bool = True  # every number the generated answer stated was in the passage it cited
     unsupported: int = 0  # sentences replaced by a quote of their source or dropped (serve/verify.py)
     refusal_score: float | None = None  # P(the answer starts with the not-found phrase), where the backend measures it
-    uncovered: float | None = None  # share of the question's term weight no passage holds (ragtune/answerability.py)
+    uncovered: float | None = None  # share of the question's term weight no retrieved sentence holds (ragtune/answerability.py)
     index_version: str = ""  # the index version the sources came from
     quoted: bool = False  # the generated answer missed the question and the best-matching source sentence replaced it
 
