@@ -133,6 +133,9 @@ class FinetuneSection(_Section):
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="auto: bf16 autocast where the CPU/GPU computes bf16 natively (fp16 on older GPUs), else fp32"
     )
+    attention: Literal["auto", "eager", "sdpa"] = Field(
+        "auto", description="training attention kernel: auto = eager on CPU (1.2x a step: torch's CPU flash kernel computes every masked block; keeps each layer's scores, peak RSS ~19 GB on the default profile, sdpa ~14 GB), sdpa on GPU"
+    )
     qlora: bool = Field(False, description="4-bit base weights (bitsandbytes); CUDA only")
     tensorboard: bool = Field(True, description="TensorBoard logs in <output_dir>.runs/ (tensorboard --logdir artifacts)")
     retrieval_context: bool = Field(True, description="rows rendered with the passages the server would retrieve (needs `make index` first)")

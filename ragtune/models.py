@@ -195,10 +195,12 @@ def resolve_generator(ref: str, models_dir: Path) -> str:
     return ref
 
 
-def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torch.dtype | None = None, load_in_4bit: bool = False):
+def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torch.dtype | None = None, load_in_4bit: bool = False,
+                   attention: str | None = None):  # fmt: skip
     """(model, tokenizer), model in eval mode on the chosen device with the hardware's dtype.
 
-    `load_in_4bit` (QLoRA) quantises the frozen base with bitsandbytes; it needs CUDA.
+    `load_in_4bit` (QLoRA) quantises the frozen base with bitsandbytes; it needs CUDA. `attention` names the
+    attention implementation (eager, sdpa); None keeps transformers' default for the model.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
@@ -206,9 +208,9 @@ def load_generator(ref: str, models_dir: Path, device: str = "auto", dtype: torc
     device = pick_device(device)
     if load_in_4bit and device != "cuda":
         raise ModelNotFound("finetune.qlora needs a CUDA GPU (bitsandbytes 4-bit); set finetune.qlora=false on CPU")
-    extra = {}
+    extra: dict = {"attn_implementation": attention} if attention else {}
     if load_in_4bit:
-        extra = {"quantization_config": BitsAndBytesConfig(
+        extra |= {"quantization_config": BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=pick_dtype(device)), "device_map": {"": torch.cuda.current_device()}}  # fmt: skip
     try:

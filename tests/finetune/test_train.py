@@ -48,6 +48,7 @@ def test_adapter_round_trip_gives_the_same_logits_and_only_adapter_files(tmp_pat
     assert not any(n.startswith("model") and n.endswith(".safetensors") for n in names)
     report = json.loads((adapter / "train_report.json").read_text())
     assert report["steps"] == 4 and report["comparison"]["rows"] == 2 and report["peak_rss_mb"] > 0
+    assert report["attention"] == "eager"  # on CPU (finetune.attention=auto)
     assert not (tmp_path / "ckpt").exists()  # checkpoints are removed after a successful run
     ids = torch.tensor([[1, 5, 9, 30, 42, 7]])
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
@@ -169,6 +170,13 @@ def test_retrieval_context_without_an_index_names_the_fix(tmp_path, tiny_model_d
     args = overrides(tmp_path, tiny_model_dir, "finetune.retrieval_context=true", f"index.output_dir={tmp_path}/no-index")
     assert finetune_main(["--no-merge", "--config", str(tmp_path / "none.yaml"), *args]) == 2
     assert "make index" in capsys.readouterr().err
+
+
+def test_training_attention_is_eager_on_cpu_and_the_default_on_gpu_unless_set():
+    from ragtune.finetune.__main__ import training_attention
+
+    assert training_attention("auto", "cpu") == "eager" and training_attention("auto", "cuda") is None
+    assert training_attention("sdpa", "cpu") == "sdpa" and training_attention("eager", "cuda") == "eager"
 
 
 def test_training_autocasts_to_bf16_only_where_the_hardware_computes_it():
