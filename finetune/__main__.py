@@ -374,7 +374,7 @@ def training_attention(setting: str, device: str) -> str | None:
 
     On CPU, torch's flash-attention kernel computes every block of a masked (sliding-window) attention and its
     backward pass; eager attention's two matmuls and softmax took 19 % less time per step on the default
-    model's training rows (docs/design.md, "Training speed"). On GPU, sdpa's fused kernels win.
+    model's training rows (docs/design.md, "Hardware"). On GPU, sdpa's fused kernels win.
     """
     if setting == "auto":
         return "eager" if device == "cpu" else None

@@ -85,7 +85,6 @@ def release_free_memory() -> None:
         pass
 
 
-
 # glibc's mallopt(3) options, and the defaults they are put back to
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4
 _GLIBC_DEFAULTS = ((_M_MMAP_MAX, 65536), (_M_TRIM_THRESHOLD, 128 * 1024), (_M_TOP_PAD, 128 * 1024))
@@ -97,8 +96,8 @@ def retained_freed_memory():
 
     A training step allocates and frees the same large activations every step. glibc serves blocks above
     32 MiB with fresh mmap()s and unmaps them on free, so every step page-faults hundreds of MiB in again (on
-    the 2-core machine, 15-20 % of a step went to the kernel). With mmap and trimming off, the heap grows to
-    the step's peak once and is reused (docs/design.md, "Training speed"). On the way out the defaults come
+    the 2-core machine, about a fifth of a step went to the kernel). With mmap and trimming off, the heap grows to
+    the step's peak once and is reused (docs/design.md, "Hardware"). On the way out the defaults come
     back and the kept memory is trimmed. Yields whether it took effect: False where the C library is not glibc.
     """
     try:
