@@ -76,13 +76,21 @@ def on_compute_thread(fn, *args, **kwargs):
     return outcome["result"]
 
 
+def _glibc():
+    """glibc, or None where the C library is another (then the memory helpers below do nothing)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
 def release_free_memory() -> None:
     """Hand freed memory back to the system: glibc keeps freed heap for reuse, so a server that has loaded its models,
     or prefilled a batch of prompts, holds memory it will not reuse soon. A no-op where the C library is not glibc."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 # glibc's mallopt(3) options, and the defaults they are put back to
@@ -98,20 +106,18 @@ def retained_freed_memory():
     32 MiB with fresh mmap()s and unmaps them on free, so every step page-faults hundreds of MiB in again (on
     the 2-core machine, about a fifth of a step went to the kernel). With mmap and trimming off, the heap grows to
     the step's peak once and is reused (docs/design.md, "Hardware"). On the way out the defaults come
-    back and the kept memory is trimmed. Yields whether it took effect: False where the C library is not glibc.
+    back and the kept memory is released. Yields whether it took effect: False where the C library is not glibc.
     """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    libc = _glibc()
+    if libc is None:
         yield False
         return
-    mallopt(_M_MMAP_MAX, 0)
-    mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
-    mallopt(_M_TOP_PAD, 64 << 20)
+    libc.mallopt(_M_MMAP_MAX, 0)
+    libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    libc.mallopt(_M_TOP_PAD, 64 << 20)
     try:
         yield True
     finally:
         for option, value in _GLIBC_DEFAULTS:
-            mallopt(option, value)
-        libc.malloc_trim(0)
+            libc.mallopt(option, value)
+        release_free_memory()

@@ -23,7 +23,6 @@ def test_compute_threads_use_every_core_while_the_main_thread_computes_alone(sin
 
 
 RSS_PROBE = """
-import sys
 from ragtune.hardware import retained_freed_memory
 
 def rss_mb():
