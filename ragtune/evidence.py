@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from ragtune.answer_type import asks_quantity, holds_quantity
@@ -35,6 +36,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 # word or a number that is not a list marker ("1. ", "2) ")
 WRAP = re.compile(r"(?<=[^\s.!?:;])[ \t]*\n[ \t]*(?=(\w[^\n]{0,11}))")
 LIST_MARKER = re.compile(r"\d+[.)](\s|$)")
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")  # |---|:---:| under a table's header
 MIN_WORDS = 3  # shorter pieces (a bare heading, a list marker) are not quoted
 MAX_WORDS = 48  # a longer sentence (a whole statute clause) is quoted as its best-matching 48 words, marked '…'
 # a sentence scoring at least this share of the best one speaks of what the question asks about: of those, the
@@ -53,6 +55,37 @@ def sentences(text: str) -> list[str]:
     """The text's sentences and lines, markdown markers left as they are; a line that wraps a sentence joins it."""
     text = WRAP.sub(lambda m: " " if _continues(m.group(1)) else m.group(0), text)
     return [s.strip() for s in SENTENCE_END.split(text) if s and s.strip()]
+
+
+def statements(text: str) -> list[str]:
+    """The sentences of a passage, each markdown table row rewritten as one statement under its header
+    ("Thời điểm: Ngày nghỉ hằng tuần; Ban đêm (22:00–6:00): 270%"): a row alone ("| Ngày nghỉ | 200% | 270% |")
+    says neither which column is the night rate nor that the question's words are in the header."""
+    out: list[str] = []
+    body: list[str] = []  # lines outside tables, split into sentences once a table row comes or the text ends
+    header: list[str] | None = None
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not line.lstrip().startswith("|"):
+            header = None
+            body.append(line)
+        elif TABLE_RULE.match(line):
+            continue
+        elif i + 1 < len(lines) and TABLE_RULE.match(lines[i + 1]):  # the header row: it names the columns
+            header = _cells(line)
+        elif header:
+            out.extend(sentences("\n".join(body)))
+            body = []
+            row = "; ".join(f"{h}: {c}" if h else c for h, c in zip_longest(header, _cells(line), fillvalue="") if c)
+            out.extend([row] if row else [])
+        else:
+            body.append(line)
+    out.extend(sentences("\n".join(body)))
+    return out
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
 def _continues(line: str) -> bool:
@@ -86,7 +119,7 @@ def _ranked(question: str, passages: Sequence[Passage]) -> tuple[list[tuple[int,
     candidates = []
     for n, passage in enumerate(passages, start=1):
         title = set(lexical_terms(passage.title))
-        for sentence in sentences(passage.text):
+        for sentence in statements(passage.text):
             if len(lexical_terms(sentence, bigrams=False)) >= MIN_WORDS:  # short pieces skip the bigram pass
                 candidates.append((n, sentence, (set(lexical_terms(sentence)) | title) & asked))
     if not candidates:

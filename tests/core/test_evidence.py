@@ -1,6 +1,6 @@
 import pytest
 
-from ragtune.evidence import MAX_WORDS, answer_match, select, sentences
+from ragtune.evidence import MAX_WORDS, answer_match, select, sentences, statements
 from ragtune.prompt import (
     EVIDENCE_HEADER,
     Passage,
@@ -29,6 +29,33 @@ def test_a_hard_wrapped_sentence_is_one_sentence():  # .txt files and PDF text b
     listed = "Quy định\nNhân viên nghỉ 14 ngày.\n- đi muộn: nhắc nhở\nHồ sơ gồm\n1. đơn\n2) giấy khám"  # headings, list items
     assert sentences(listed)[:4] == ["Quy định", "Nhân viên nghỉ 14 ngày.", "- đi muộn: nhắc nhở", "Hồ sơ gồm"]
     assert sentences(listed)[-1] == "2) giấy khám"
+
+
+OVERTIME = Passage(
+    "Tiền làm thêm được tính trên đơn giá tiền lương giờ:\n\n"
+    "| Thời điểm làm thêm | Ban ngày | Ban đêm (22:00–6:00) |\n|---|:---:|---|\n"
+    "| Ngày thường | 150% | 210% |\n| Ngày nghỉ hằng tuần | 200% | 270% |\n\nVới ngày lễ, mức 300% chưa gồm lương ngày lễ.",
+    "Làm thêm giờ > Tiền lương làm thêm giờ",
+)
+
+
+def test_a_table_row_is_one_statement_under_its_header():
+    assert statements(OVERTIME.text) == [
+        "Tiền làm thêm được tính trên đơn giá tiền lương giờ:",
+        "Thời điểm làm thêm: Ngày thường; Ban ngày: 150%; Ban đêm (22:00–6:00): 210%",
+        "Thời điểm làm thêm: Ngày nghỉ hằng tuần; Ban ngày: 200%; Ban đêm (22:00–6:00): 270%",
+        "Với ngày lễ, mức 300% chưa gồm lương ngày lễ.",
+    ]
+    # an empty cell states nothing; a cell past the header's columns is kept, unnamed
+    assert statements("| Khu vực | Nhân viên | Quản lý |\n|---|---|---|\n|  | 300.000 đồng | |\n| Khác | 1 | 2 | 3 |") == [
+        "Nhân viên: 300.000 đồng", "Khu vực: Khác; Nhân viên: 1; Quản lý: 2; 3"]
+    # a chunk cut inside a table has rows without their header: they stay as they are
+    assert statements("| Ngày lễ | 300% | 390% |\nHết.") == ["| Ngày lễ | 300% | 390% |", "Hết."]
+
+
+def test_a_question_on_a_column_quotes_the_row_with_that_column_named():
+    best = select("Làm thêm ban đêm vào ngày nghỉ hằng tuần được tính bao nhiêu phần trăm lương?", [OVERTIME], 1)
+    assert best[0].text == "Thời điểm làm thêm: Ngày nghỉ hằng tuần; Ban ngày: 200%; Ban đêm (22:00–6:00): 270%"
 
 
 def test_the_sentence_holding_the_rare_question_words_ranks_first():
