@@ -102,9 +102,25 @@ class TermWeights:
         return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
 
 
+# the words that make a sentence a question, not what it asks about: interrogatives, pronouns, particles, modals
+# and, for English, function words. An answer never holds "bao nhiêu" or "what", so they would count as uncovered
+# in every question; and in a corpus of Vietnamese documents the English function words are rare, so their weight
+# is high. Left out of a question's term weight, what remains is its subject and what it asks of it.
+QUESTION_WORDS = frozenset(
+    "bao nhiêu lâu mấy gì nào sao đâu ai không chưa có được thì là mà vậy nhé ạ à ơi hả nhỉ chứ thế tôi mình em "
+    "anh chị tụi chúng ta bạn hỏi muốn lỡ rồi nếu khi liệu thể cho với và hay hoặc của này kia đó ấy nữa cũng vẫn đã "
+    "đang sẽ phải cần thấy biết "
+    "a an the is are am was were be been being do does did i me my mine we us our you your it its this that these "
+    "those what which who whom whose how many much when where why can could would should will shall may might must "
+    "to of in on at for from by with about as and or if there any s d ll ve re t m like need want please tell get "
+    "got have has had so than then just only also".split()
+)
+
+
 def uncovered(question: str, passages: Sequence[str], weights: TermWeights) -> float:
-    """1 - the largest share of the question's term weight one passage holds (0: some passage has every term)."""
-    terms = set(lexical_terms(question, bigrams=False))
+    """1 - the largest share of the question's term weight (QUESTION_WORDS left out) one passage holds (0: some
+    passage has every term)."""
+    terms = set(lexical_terms(question, bigrams=False)) - QUESTION_WORDS
     total = sum(weights.weight(t) for t in terms)
     if not total:
         return 0.0

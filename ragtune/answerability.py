@@ -7,7 +7,9 @@ passages about allowances, but no sentence that says "thực tập" and states a
 missing words, the higher the score. A question that asks for a quantity ("bao nhiêu", "how long",
 `ragtune/answer_type.py`) is compared only with the sentences that state one: the documents speak of the
 arbitration fee, but if no sentence about it gives an amount, they do not answer "how much". Sentences
-rather than whole passages: a 256-token passage holds most words of an on-topic near miss somewhere. At or
+rather than whole passages: a 256-token passage holds most words of an on-topic near miss somewhere. The
+words that make the sentence a question ("bao nhiêu", "mình", "what", `rag/lexical.py` QUESTION_WORDS) are not
+counted: no answer holds them, and they made every question look a little uncovered. At or
 above `answerability.coverage.threshold` the server answers the not-found phrase without generating.
 `make finetune` chooses it on the training rows in served context: the lowest that refuses at most
 `finetune.max_false_refusal` of the answerable ones.
@@ -29,19 +31,20 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ragtune.answer_type import asks_quantity, holds_quantity
-from ragtune.evidence import sentences
+from ragtune.evidence import statements
 
 if TYPE_CHECKING:
     from ragtune.prompt import Passage
 
-COVERAGE_UNIT = "sentence"  # recorded with the coverage threshold: what the score was calibrated on
+COVERAGE_UNIT = "sentence-content"  # recorded with the threshold: the score it was calibrated on (sentences, table
+# rows under their header; the question without its question words); another is not applied
 
 
 def coverage_units(question: str, passages: Sequence[Passage]) -> list[str]:
     """What question coverage compares the question with: each sentence of the passages under its passage's
     title; for a question asking a quantity, only the sentences that state one."""
     typed = asks_quantity(question)
-    return [f"{p.title}\n{s}" for p in passages for s in sentences(p.text) if not typed or holds_quantity(s)]
+    return [f"{p.title}\n{s}" for p in passages for s in statements(p.text) if not typed or holds_quantity(s)]
 
 
 def refusal_token_ids(tokenizer: Any, phrases: Sequence[str]) -> list[int]:

@@ -99,8 +99,8 @@ class Services:
         if setting == "auto":
             recorded = (self.lm.record or {}).get("answerability", {}).get(score, {})
             if score == "coverage" and recorded and recorded.get("unit") != COVERAGE_UNIT:
-                log.warning("the adapter's coverage threshold was calibrated on whole passages, the score now compares "
-                            "sentences: coverage gate off until `make finetune` recalibrates it")  # fmt: skip
+                log.warning("the adapter's coverage threshold was calibrated on another coverage score (%s, now %s): "
+                            "coverage gate off until `make finetune` recalibrates it", recorded.get("unit"), COVERAGE_UNIT)
                 return None
             calibrated = recorded.get("threshold")
             return None if calibrated is None else float(calibrated)

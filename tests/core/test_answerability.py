@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragtune.answerability import calibrate, curve, rates, refusal_token_ids
+from ragtune.answerability import COVERAGE_UNIT, calibrate, curve, rates, refusal_token_ids
 from ragtune.config import DEFAULT_NOT_FOUND, DEFAULT_NOT_FOUND_EN, load_config
 
 ANSWERABLE = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.9]  # one answerable row scores high
@@ -42,7 +42,7 @@ def test_the_server_reads_each_threshold_from_the_adapter_unless_configured(scor
 
     key = "refusal_threshold" if score == "refusal_score" else "coverage_threshold"
     cfg = load_config(tmp_path / "none.yaml", [f"serve.{key}={setting}"], env={})
-    lm = SimpleNamespace(record={"answerability": {score: {"threshold": 0.42, "unit": "sentence"}}})
+    lm = SimpleNamespace(record={"answerability": {score: {"threshold": 0.42, "unit": COVERAGE_UNIT}}})
     assert Services(cfg, lm, retriever=None).threshold(score) == expected
     assert Services(load_config(tmp_path / "none.yaml", env={}), SimpleNamespace(record=None), None).threshold(score) is None
 
@@ -61,11 +61,26 @@ def test_uncovered_is_the_question_weight_no_single_passage_holds():
     assert uncovered(asked, [], weights) == 1.0
 
 
-def test_a_coverage_threshold_calibrated_on_whole_passages_is_not_applied_to_sentences(tmp_path):
+def test_the_words_that_make_a_question_are_not_counted_as_uncovered():
+    from ragtune.rag.lexical import TermWeights, uncovered
+
+    corpus = ["Nhân viên được trợ cấp ăn trưa 730.000 đồng mỗi tháng.", "Nhân viên được nghỉ phép năm 14 ngày.",
+              "Employees get 14 days of annual leave.", "Nhân viên thực tập được hướng dẫn bởi người đồng hành."]  # fmt: skip
+    weights = TermWeights.of(corpus)
+    # every word of what is asked is in the answering sentence; 'bao nhiêu', 'mình', 'how many', 'do' never are
+    assert uncovered("Mình được trợ cấp ăn trưa bao nhiêu mỗi tháng vậy?", corpus[:1], weights) == 0.0
+    assert uncovered("How many days of annual leave do employees get?", corpus[2:3], weights) == 0.0
+    # what the question asks about still counts: the documents never say 'thực tập' next to the allowance
+    assert uncovered("Thực tập sinh được trợ cấp ăn trưa bao nhiêu?", corpus[:1], weights) > 0.3
+
+
+@pytest.mark.parametrize("unit", [None, "sentence"])  # whole passages; sentences with question words counted
+def test_a_coverage_threshold_calibrated_on_another_score_is_not_applied(unit, tmp_path):
     from ragtune.serve.services import Services
 
     cfg = load_config(tmp_path / "none.yaml", env={})
-    older = SimpleNamespace(record={"answerability": {"coverage": {"threshold": 0.42}, "refusal_score": {"threshold": 0.7}}})
+    coverage = {"threshold": 0.42} | ({"unit": unit} if unit else {})
+    older = SimpleNamespace(record={"answerability": {"coverage": coverage, "refusal_score": {"threshold": 0.7}}})
     assert Services(cfg, older, retriever=None).threshold("coverage") is None
     assert Services(cfg, older, retriever=None).threshold("refusal_score") == 0.7
 
@@ -90,8 +105,9 @@ def test_coverage_compares_sentences_and_a_quantity_question_only_those_stating_
     assert uncovered(fee, coverage_units(fee, [fees]), weights) > uncovered("Phí trọng tài quy định thế nào?", coverage_units("Phí trọng tài quy định thế nào?", [fees]), weights)
     # the passage says both "thực tập sinh" and "trợ cấp ăn trưa", but no sentence says them together
     asked, near_miss = "Nhân viên được trợ cấp ăn trưa bao nhiêu?", "Thực tập sinh được trợ cấp ăn trưa bao nhiêu?"
-    assert uncovered(asked, coverage_units(asked, [lunch]), weights) < 0.5 <= uncovered(near_miss, coverage_units(near_miss, [lunch]), weights)
-    assert uncovered(near_miss, [f"{lunch.title}\n{lunch.text}"], weights) < 0.5  # whole passages: covered
+    assert uncovered(asked, coverage_units(asked, [lunch]), weights) == 0.0
+    assert uncovered(near_miss, coverage_units(near_miss, [lunch]), weights) >= 0.4
+    assert uncovered(near_miss, [f"{lunch.title}\n{lunch.text}"], weights) == 0.0  # whole passages: covered
 
 
 @pytest.mark.parametrize("value", ["off", "no", "1.5", "-0.1"])
