@@ -165,7 +165,9 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     training_args = TrainingArguments(
         output_dir=str(ft.checkpoint_dir),
         per_device_train_batch_size=ft.batch_size,
-        per_device_eval_batch_size=ft.batch_size,
+        # validation in batches of a whole optimizer step: the Trainer averages per-batch means, so the loss it
+        # reports depends on the validation batch; this keeps it comparable across micro-batch splits
+        per_device_eval_batch_size=ft.batch_size * ft.grad_accum,
         gradient_accumulation_steps=ft.grad_accum,
         learning_rate=ft.learning_rate,
         num_train_epochs=ft.epochs,

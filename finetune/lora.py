@@ -35,13 +35,17 @@ def pad_collate(pad_token_id: int):
     return collate
 
 
-def supervised_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+def supervised_loss(model, batch: dict[str, torch.Tensor], num_items: int | torch.Tensor | None = None) -> torch.Tensor:
     """Causal-LM cross-entropy with the LM head applied only at the positions whose next token is trained.
 
     Gemma's 262k-token head costs more than the whole transformer body per position, and prompts
     and retrieved context (most of each row) need no logits at all. A boolean `logits_to_keep`
     makes the model's own forward return logits for exactly those positions, flattened to
     (trained tokens, vocab), so DDP and PEFT wrappers still see a normal forward pass.
+
+    The mean over this batch's trained tokens; with `num_items` (the trained tokens of every micro-batch
+    accumulated into one optimizer step, on every process) the sum over `num_items`, so that accumulated
+    micro-batches add up to the mean over the whole batch.
     """
     labels = batch["labels"]
     targets = labels[:, 1:]
@@ -53,14 +57,23 @@ def supervised_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         raise RuntimeError("supervised_loss needs a transformers version whose models accept a boolean logits_to_keep (>= 5.23)")
     if not len(logits):  # nothing trained in this batch: a zero loss that still reaches every weight
         return logits.sum()
-    return F.cross_entropy(logits.float(), targets[trained])
+    if num_items is None:
+        return F.cross_entropy(logits.float(), targets[trained])
+    return F.cross_entropy(logits.float(), targets[trained], reduction="sum") / num_items
 
 
 class SupervisedTrainer(Trainer):
-    """The Hugging Face Trainer with `supervised_loss`; everything else is the stock loop."""
+    """The Hugging Face Trainer with `supervised_loss`; everything else is the stock loop.
+
+    The Trainer hands a training step the trained-token count of the whole accumulated batch
+    (`num_items_in_batch`, summed over processes) and then neither divides the loss by the accumulation
+    steps nor averages it over processes itself: the loss must be the sum over that count, as
+    `supervised_loss(num_items=...)` gives it. A per-micro-batch mean there made the gradient
+    `grad_accum` times (and under torchrun, also world-size times) too large.
+    """
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        loss = supervised_loss(model, inputs)
+        loss = supervised_loss(model, inputs, num_items_in_batch)
         return (loss, {"loss": loss}) if return_outputs else loss
 
 

@@ -44,3 +44,32 @@ def test_lora_on_the_top_layers_only_keeps_the_backward_pass_out_of_the_bottom_o
     peft_model.train()
     peft_model(input_ids=torch.tensor([[1, 2, 3, 4]])).logits.sum().backward()
     assert needs_grad == {0: False, 1: True}  # autograd records nothing below the adapted layer
+
+
+
+def test_accumulated_micro_batches_make_the_same_step_as_one_batch(tiny_tokenizer, tiny_model_dir, tmp_path):
+    """Two micro-batches of 2 rows accumulated into one optimizer step move the weights as one batch of 4
+    does: the loss is the mean over the trained tokens of all four rows, not the sum of two means (plain
+    SGD, no clipping, so any difference in the gradient shows in the step)."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, TrainingArguments
+
+    from ragtune.finetune.lora import SupervisedTrainer
+
+    qa = [("Giờ làm việc?", "Từ 8 giờ 30 [1]."), ("Nghỉ phép năm bao nhiêu ngày theo quy định?", "14 ngày làm việc mỗi năm [2]."),
+          ("Phụ cấp ăn trưa?", "730.000 đồng."), ("Ai duyệt đơn nghỉ phép?", "Quản lý trực tiếp duyệt trên SaoMai People [1].")]  # fmt: skip
+    rows = [{k: r[k] for k in ("input_ids", "labels")} for r in (tokenize_example(tiny_tokenizer, Example(q, a), "SYS") for q, a in qa)]
+    stepped = {}
+    for batch, accumulate in ((4, 1), (2, 2)):
+        torch.manual_seed(0)
+        model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+                               LoraConfig(r=2, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))  # fmt: skip
+        args = TrainingArguments(output_dir=str(tmp_path / f"b{batch}"), per_device_train_batch_size=batch,
+                                 gradient_accumulation_steps=accumulate, max_steps=1, learning_rate=1.0, optim="sgd",
+                                 lr_scheduler_type="constant", max_grad_norm=0.0, train_sampling_strategy="sequential",
+                                 save_strategy="no", report_to=[], use_cpu=True, remove_unused_columns=False, seed=0)  # fmt: skip
+        SupervisedTrainer(model=model, args=args, train_dataset=rows, data_collator=pad_collate(tiny_tokenizer.pad_token_id)).train()
+        stepped[batch] = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+    assert stepped[4].keys() == stepped[2].keys() and stepped[4]
+    for name, weight in stepped[4].items():
+        torch.testing.assert_close(stepped[2][name], weight, rtol=1e-4, atol=1e-6)
