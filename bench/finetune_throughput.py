@@ -1,7 +1,8 @@
 """Fine-tuning throughput: ours (`python -m finetune`) vs TRL's SFTTrainer, same model, rows, LoRA and steps.
 
 Both train on the same seeded subset of corpora/instructions (steps × batch rows, so each sees the
-same rows once), validate on the same held-out rows at the end, and run in their own process, with the
+same rows once, `--batch` rows an optimizer step: ours in its configured micro-batches, finetune.batch_size ×
+finetune.grad_accum), validate on the same held-out rows at the end, and run in their own process, with the
 same precision: bf16 autocast where the hardware computes bf16 natively (ours: finetune.precision=auto),
 else fp32. TRL runs with gradient checkpointing off and completion-only loss, with the same LoRA (rank, modules, and
 the same top `finetune.lora_layers` share of the layers).
@@ -106,9 +107,12 @@ def main() -> None:
         work = Path(tmp)
         rows_file = subset(cfg, args.steps, args.batch, work)
         n_rows = len(rows_file.read_text(encoding="utf-8").splitlines())
+        # both train --batch rows an optimizer step; ours splits them into micro-batches as configured (2 × 2)
+        accumulate = cfg.finetune.grad_accum if args.batch % cfg.finetune.grad_accum == 0 else 1
         ours_cmd = [sys.executable, "-m", "finetune", "--no-merge", f"finetune.instructions={rows_file}",
                     f"finetune.output_dir={work}/ours", f"finetune.checkpoint_dir={work}/ckpt", f"finetune.max_steps={args.steps}",
-                    f"finetune.batch_size={args.batch}", f"finetune.val_fraction={VAL_ROWS / n_rows}", "finetune.compare_rows=0",
+                    f"finetune.batch_size={args.batch // accumulate}", f"finetune.grad_accum={accumulate}",
+                    f"finetune.val_fraction={VAL_ROWS / n_rows}", "finetune.compare_rows=0",
                     "finetune.tensorboard=false", "finetune.warmup_ratio=0", f"eval.questions={work}/none",
                     "finetune.retrieval_context=false"]  # the same rows as TRL gets, as written  # fmt: skip
         subprocess.run(ours_cmd, cwd=ROOT, env=env, check=True, capture_output=True)
@@ -118,7 +122,8 @@ def main() -> None:
                                  cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # fmt: skip
         trl = json.loads(trl_run.stdout.strip().splitlines()[-1])
     out = {
-        "model": cfg.model.generator, "steps": args.steps, "batch": args.batch, "lora_layers": cfg.finetune.lora_layers,
+        "model": cfg.model.generator, "steps": args.steps, "batch": args.batch, "ours_micro_batches": accumulate,
+        "lora_layers": cfg.finetune.lora_layers,
         "ours": {"wall_s": ours["wall_s"], "supervised_tokens_per_s": ours["supervised_tokens_per_s"],
                  "val_loss": ours["val_loss"], "peak_rss_mb": ours["peak_rss_mb"]},
         "trl": trl,
