@@ -74,6 +74,20 @@ def test_the_words_that_make_a_question_are_not_counted_as_uncovered():
     assert uncovered("Thực tập sinh được trợ cấp ăn trưa bao nhiêu?", corpus[:1], weights) > 0.3
 
 
+def test_coverage_reads_a_table_row_under_its_header():
+    from ragtune.answerability import coverage_units
+    from ragtune.prompt import Passage
+    from ragtune.rag.lexical import TermWeights, uncovered
+
+    rates = Passage("| Thời điểm làm thêm | Ban ngày | Ban đêm |\n|---|---|---|\n| Ngày thường | 150% | 210% |\n"
+                    "| Ngày nghỉ hằng tuần | 200% | 270% |", "Làm thêm giờ > Tiền lương", "company/lam-them.md")  # fmt: skip
+    weights = TermWeights.of([rates.text, "Nhân viên được nghỉ phép năm 14 ngày.", "Giờ làm việc từ 8:30."])
+    asked = "Làm thêm ban đêm vào ngày nghỉ hằng tuần được bao nhiêu phần trăm?"
+    assert "Làm thêm giờ > Tiền lương\nThời điểm làm thêm: Ngày nghỉ hằng tuần; Ban ngày: 200%; Ban đêm: 270%" in coverage_units(asked, [rates])
+    raw_rows = [f"{rates.title}\n{row}" for row in rates.text.splitlines()[2:]]  # 'ban đêm' is in the header, not the row
+    assert uncovered(asked, coverage_units(asked, [rates]), weights) < uncovered(asked, raw_rows, weights) - 0.1
+
+
 @pytest.mark.parametrize("unit", [None, "sentence"])  # whole passages; sentences with question words counted
 def test_a_coverage_threshold_calibrated_on_another_score_is_not_applied(unit, tmp_path):
     from ragtune.serve.services import Services
