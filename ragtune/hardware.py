@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from contextlib import contextmanager
+from functools import cache
 
 import torch
 
@@ -76,8 +77,10 @@ def on_compute_thread(fn, *args, **kwargs):
     return outcome["result"]
 
 
+@cache
 def _glibc():
-    """glibc, or None where the C library is another (then the memory helpers below do nothing)."""
+    """glibc, or None where the C library is another (then the memory helpers below do nothing). Looked up once:
+    the engine releases memory after every prefill."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
