@@ -7,6 +7,7 @@ trains, rank 0 writes the artifacts.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -90,14 +91,19 @@ def loss_chart(log_history: list[dict], path) -> None:
 def compare_on_validation(model, tokenizer, examples, stop_ids, dtype: torch.dtype = torch.float32) -> dict:
     """ROUGE-L of base (adapter off) and fine-tuned answers against held-out validation references.
 
-    Generates under autocast to `dtype` (model.inference_dtype: bf16 on a CPU with native bf16, about
-    twice as fast), as serving and evaluation run; the merge parity check stays in full precision.
+    Generates in `dtype` (model.inference_dtype: bf16 on a CPU with native bf16), as serving and evaluation
+    run, on a copy of the model held in that dtype: under autocast every decoding step would cast each fp32
+    weight again (a third of this comparison's time). A quantized (QLoRA) model generates under autocast
+    as it is; the merge parity check stays in full precision.
     """
     prompts = [render_prompt(tokenizer, ex["messages"]) for ex in examples]
-    with torch.autocast(model.device.type, dtype=dtype, enabled=dtype != torch.float32):
-        with model.disable_adapter():
-            base = generate_batch(model, tokenizer, prompts, 96, stop_ids)
-        tuned = generate_batch(model, tokenizer, prompts, 96, stop_ids)
+    quantized = getattr(model.get_base_model(), "hf_quantizer", None) is not None
+    held = copy.deepcopy(model).to(dtype) if dtype != torch.float32 and not quantized else model
+    with torch.autocast(model.device.type, dtype=dtype, enabled=dtype != torch.float32 and held is model):
+        with held.disable_adapter():
+            base = generate_batch(held, tokenizer, prompts, 96, stop_ids)
+        tuned = generate_batch(held, tokenizer, prompts, 96, stop_ids)
+    del held
     refs = [ex["answer"] for ex in examples]
     mean = lambda xs: round(sum(xs) / max(len(xs), 1), 4)  # noqa: E731
     return {
@@ -195,6 +201,7 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         seed=ft.seed,
     )
     callbacks = [EarlyStoppingCallback(ft.early_stopping_patience)] if training_args.load_best_model_at_end else []
+    refusal_ids = refusal_token_ids(tokenizer, (mc.not_found_phrase, mc.not_found_phrase_en))
     tokenized = lambda rs: [{k: r[k] for k in ("input_ids", "labels")} for r in rs]  # noqa: E731
     trainer = SupervisedTrainer(
         model=peft_model,
@@ -203,6 +210,7 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         eval_dataset=tokenized(val_rows) or None,
         data_collator=pad_collate(tokenizer.pad_token_id),
         callbacks=callbacks,
+        refusal_token_ids=refusal_ids if val_rows else None,  # the last validation pass scores refusal too
     )
     run_record = {"config": {"model": config_to_dict(mc), "finetune": config_to_dict(ft)},
                   "data_sha256": rows_digest(train_rows, val_rows)}  # fmt: skip
@@ -241,7 +249,10 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
     peft_model.eval()
     if val_rows:
         with reused_memory(device):
-            answerability["refusal_score"] = calibrate_refusal(peft_model, tokenizer, val_rows, cfg)
+            scored = trainer.refusal_scores if trainer.refusal_scores_step == steps_done else []
+            final = not training_args.load_best_model_at_end  # else the weights kept may not be the last ones scored
+            reuse = final and len(scored) == len(val_rows) and not any(math.isnan(x) for x in scored)  # one process
+            answerability["refusal_score"] = calibrate_refusal(peft_model, tokenizer, val_rows, cfg, scored if reuse else None)
     for score, c in answerability.items():
         log.info("answerability: %s threshold %.4f refuses %.0f%% of %d unanswerable and %.0f%% of %d answerable rows",
                  score, c["threshold"], 100 * c["refusal_recall"], c["rows_unanswerable"], 100 * c["false_refusal"],
@@ -339,17 +350,21 @@ def grounded(cfg: Config, train: list, val: list, report: DataReport) -> tuple[l
     return train, val, {**coverage, "unit": COVERAGE_UNIT}
 
 
-def calibrate_refusal(model, tokenizer, val_rows: list[dict], cfg: Config) -> dict:
-    """The refusal threshold (ragtune/answerability.py) from the validation rows' refusal scores."""
+def calibrate_refusal(model, tokenizer, val_rows: list[dict], cfg: Config, scores: list[float] | None = None) -> dict:
+    """The refusal threshold (ragtune/answerability.py) from the validation rows' refusal scores: `scores` as the
+    last validation pass recorded them for the final weights, or, without them, one prefill of every row's prompt."""
     mc = cfg.model
     phrases = (mc.not_found_phrase, mc.not_found_phrase_en)
     ids = refusal_token_ids(tokenizer, phrases)
-    prompts = [render_prompt(tokenizer, row["messages"]) for row in val_rows]
-    dtype = precision_dtype(mc.inference_dtype, str(model.device.type))
-    with torch.autocast(model.device.type, dtype=dtype, enabled=dtype != torch.float32):
-        scores = refusal_scores(model, tokenizer, prompts, ids)
+    scored_by = "validation pass"
+    if scores is None:
+        scored_by = "prefill"
+        prompts = [render_prompt(tokenizer, row["messages"]) for row in val_rows]
+        dtype = precision_dtype(mc.inference_dtype, str(model.device.type))
+        with torch.autocast(model.device.type, dtype=dtype, enabled=dtype != torch.float32):
+            scores = refusal_scores(model, tokenizer, prompts, ids)
     unanswerable = [row["answer"].strip() in phrases for row in val_rows]
-    return {**calibrate(scores, unanswerable, cfg.finetune.max_false_refusal), "token_ids": ids}
+    return {**calibrate(scores, unanswerable, cfg.finetune.max_false_refusal), "token_ids": ids, "scored_by": scored_by}
 
 
 def top_layers(model, share: float) -> dict:

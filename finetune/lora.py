@@ -35,7 +35,8 @@ def pad_collate(pad_token_id: int):
     return collate
 
 
-def supervised_loss(model, batch: dict[str, torch.Tensor], num_items: int | torch.Tensor | None = None) -> torch.Tensor:
+def supervised_loss(model, batch: dict[str, torch.Tensor], num_items: int | torch.Tensor | None = None,
+                    first_token_ids: list[int] | None = None) -> torch.Tensor | tuple[torch.Tensor, list[float]]:
     """Causal-LM cross-entropy with the LM head applied only at the positions whose next token is trained.
 
     Gemma's 262k-token head costs more than the whole transformer body per position, and prompts
@@ -46,6 +47,10 @@ def supervised_loss(model, batch: dict[str, torch.Tensor], num_items: int | torc
     The mean over this batch's trained tokens; with `num_items` (the trained tokens of every micro-batch
     accumulated into one optimizer step, on every process) the sum over `num_items`, so that accumulated
     micro-batches add up to the mean over the whole batch.
+
+    With `first_token_ids`, also each row's probability that its answer starts with one of those tokens
+    (NaN for a row with nothing trained): the logits at a row's first trained position are the ones a
+    server reads after prefilling the row's prompt, so the validation pass gives the refusal scores too.
     """
     labels = batch["labels"]
     targets = labels[:, 1:]
@@ -56,10 +61,21 @@ def supervised_loss(model, batch: dict[str, torch.Tensor], num_items: int | torc
     if logits.dim() != 2:
         raise RuntimeError("supervised_loss needs a transformers version whose models accept a boolean logits_to_keep (>= 5.23)")
     if not len(logits):  # nothing trained in this batch: a zero loss that still reaches every weight
-        return logits.sum()
-    if num_items is None:
-        return F.cross_entropy(logits.float(), targets[trained])
-    return F.cross_entropy(logits.float(), targets[trained], reduction="sum") / num_items
+        loss = logits.sum()
+    elif num_items is None:
+        loss = F.cross_entropy(logits.float(), targets[trained])
+    else:
+        loss = F.cross_entropy(logits.float(), targets[trained], reduction="sum") / num_items
+    if first_token_ids is None:
+        return loss
+    counts = trained.sum(dim=1)
+    firsts = torch.cumsum(counts, 0) - counts  # each row's first trained position among the flattened logits
+    scores = torch.full((len(counts),), float("nan"))
+    if len(logits):
+        has = counts > 0
+        probs = torch.softmax(logits[firsts[has]].detach().float(), dim=-1)[:, first_token_ids].sum(dim=-1)
+        scores[has] = probs.cpu()
+    return loss, scores.tolist()
 
 
 class SupervisedTrainer(Trainer):
@@ -70,11 +86,32 @@ class SupervisedTrainer(Trainer):
     steps nor averages it over processes itself: the loss must be the sum over that count, as
     `supervised_loss(num_items=...)` gives it. A per-micro-batch mean there made the gradient
     `grad_accum` times (and under torchrun, also world-size times) too large.
+
+    With `refusal_token_ids`, each validation pass also records every validation row's refusal score
+    (`supervised_loss(first_token_ids=...)`) in `refusal_scores`, in row order, and the step it ran at in
+    `refusal_scores_step`: the calibration after training reads them instead of prefilling every
+    validation prompt again.
     """
 
+    def __init__(self, *args, refusal_token_ids: list[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusal_token_ids = refusal_token_ids
+        self.refusal_scores: list[float] = []
+        self.refusal_scores_step: int | None = None
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        loss = supervised_loss(model, inputs, num_items_in_batch)
+        if model.training or self.refusal_token_ids is None:
+            loss = supervised_loss(model, inputs, num_items_in_batch)
+        else:
+            loss, scores = supervised_loss(model, inputs, num_items_in_batch, self.refusal_token_ids)
+            self.refusal_scores.extend(scores)
         return (loss, {"loss": loss}) if return_outputs else loss
+
+    def evaluate(self, *args, **kwargs):
+        self.refusal_scores, self.refusal_scores_step = [], None
+        metrics = super().evaluate(*args, **kwargs)
+        self.refusal_scores_step = self.state.global_step
+        return metrics
 
 
 def merge_adapter(peft_model, tokenizer, merged_target: Path, record: dict, stop_ids: list[int], parity_prompts: list[str],

@@ -141,7 +141,7 @@ class FinetuneSection(_Section):
     retrieval_context: bool = Field(True, description="rows rendered with the passages the server would retrieve (needs `make index` first)")
     hard_negatives: float = Field(0.15, ge=0, le=1, description="extra rows per grounded row: its retrieved context without the gold, target 'not found'")
     max_false_refusal: float = Field(0.05, ge=0, lt=1, description="answerability thresholds: highest share of answerable held-out rows each may refuse")
-    compare_rows: int = Field(12, ge=0, description="validation rows answered by base and tuned model at the end")
+    compare_rows: int = Field(6, ge=0, description="validation rows answered by base and tuned model at the end (a sanity check; `make eval` compares properly)")
     val_fraction: float = Field(0.05, ge=0, lt=1, description="seeded share of rows held out for validation")
     seed: int = Field(42, description="one seed for split, shuffling and init")
 

@@ -164,6 +164,7 @@ def test_retrieval_context_trains_in_served_context_with_hard_negatives_and_cali
         assert 0 <= answerability[score]["threshold"] <= 1 and answerability[score]["rows_unanswerable"] > 0
         assert answerability[score]["curve"][-1]["answer_rate"] == 1.0  # the 'never refuse' end of the curve
     assert answerability["coverage"]["rows_answerable"] == rendered["served_context"]
+    assert answerability["refusal_score"]["scored_by"] == "validation pass"  # the last one ran on the final weights
 
 
 def test_retrieval_context_without_an_index_names_the_fix(tmp_path, tiny_model_dir, capsys):
