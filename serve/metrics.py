@@ -24,6 +24,8 @@ class Metrics:
                                       "prefill (prompts), decode (steps), calls (retrieval's query embedding)", ["phase"], registry=r)  # fmt: skip
         self.generations = Counter("ragtune_generations_total", "finished generations", ["finish_reason"], registry=r)
         self.citations_removed = Counter("ragtune_citations_removed_total", "[n] markers pointing nowhere", registry=r)
+        self.citations_attributed = Counter("ragtune_citations_attributed_total", "answer sentences that cited nothing or "
+                                            "the wrong passage, now citing the one that says them", registry=r)  # fmt: skip
         self.unsupported_claims = Counter("ragtune_unsupported_claims_total",
                                           "answer sentences whose numbers their cited passage does not hold", registry=r)
         self.answers_refused = Counter("ragtune_answers_refused_total", "not-found answers decided by an answerability "

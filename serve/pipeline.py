@@ -280,6 +280,7 @@ class AnswerPipeline:
                  usage: Usage, clock: _Clock, uncovered: float | None) -> Answer:  # fmt: skip
         """The final answer from the sentences that passed (or replaced those that failed) verification."""
         self.metrics.unsupported_claims.inc(verifier.unsupported)
+        self.metrics.citations_attributed.inc(verifier.attributed)
         reason = completion.finish_reason
         if not text.strip() and completion.text.strip():  # every sentence failed: nothing supported is left
             text, reason = self.not_found_for(question), "not_found"

@@ -8,6 +8,11 @@ re-cited when another passage holds its numbers, else replaced by the passage se
 of it, quoted with its citation, or dropped when no passage sentence is close; an answer left with
 nothing becomes the not-found phrase.
 
+A sentence that passes cites the passage that says it: one that cites nothing, or cites only passages
+holding few of its word pairs, while one passage holds at least half of them (a copied or closely
+paraphrased sentence), is cited to that passage. Users check a claim at its citation; the model often
+leaves a copied sentence uncited or numbers it after the wrong passage.
+
 Quantities are compared as values with their unit: "20 triệu đồng" = "20.000.000 đồng", "8h30" =
 "8:30", "01/01/2026" = "1/1/2026"; "2 ngày" does not match "2 giờ", and a bare "2" matches either.
 `Verifier` works sentence by sentence: a stream sends the words before a sentence's first digit at once
@@ -26,6 +31,10 @@ from ragtune.quantities import Quantity, quantities
 SENTENCE_END = re.compile(r"(?<=[.!?…])(?:\s*\[\d{1,3}\])*\s+|\n+")  # markers after the full stop stay with it
 WORD = re.compile(r"\w+")
 MAX_HELD_CHARS = 160  # a stream holds back at most this much of an unfinished sentence (~40 tokens)
+SAYS_IT = 0.5  # a passage holding this share of a sentence's word pairs says it: the sentence cites it
+NOT_IT = 0.25  # a cited passage holding less than this share of them does not (when another says it)
+MIN_PAIRS = 3  # shorter pieces ("Dạ có.") are not attributed
+LIST_END = re.compile(r"(^|\s)\d{1,2}[.)]$|:$")  # a piece cut at a list marker ("…; 2.") or before a list ("sau:")
 
 
 def supported(claims: list[Quantity], evidence: list[Quantity]) -> bool:
@@ -54,6 +63,12 @@ def _words(text: str) -> set[str]:
     return set(WORD.findall(nfc(CITATION.sub(" ", text)).lower()))
 
 
+def _pairs(text: str) -> set[tuple[str, str]]:
+    """Neighbouring word pairs: a Vietnamese syllable alone ("nhân", "ngày") is in every passage, a pair is not."""
+    words = WORD.findall(nfc(CITATION.sub(" ", text)).lower())
+    return set(zip(words, words[1:], strict=False))
+
+
 @dataclass
 class Verifier:
     """Checks an answer sentence by sentence against the passages it was given (numbered from 1)."""
@@ -61,15 +76,19 @@ class Verifier:
     passages: list[Passage]
     question: str = ""
     unsupported: int = 0  # sentences that failed the check (replaced or dropped)
+    attributed: int = 0  # sentences that passed and now cite the passage that says them
     kept: list[str] = field(default_factory=list)  # what the answer says after verification
     _pending: str = ""  # the unfinished sentence
     _sent: int = 0  # characters of it already sent
     _evidence: list[list[Quantity]] = field(init=False)
     _asked: list[Quantity] = field(init=False)
+    _said: list[set[tuple[str, str]]] = field(init=False)  # each passage's word pairs
+    _added: int | None = None  # the citation just added to an uncited sentence (0-based)
 
     def __post_init__(self):
         self._evidence = [quantities(f"{p.title}\n{p.text}") for p in self.passages]
         self._asked = quantities(self.question)
+        self._said = [_pairs(f"{p.title}\n{p.text}") for p in self.passages]
 
     def feed(self, piece: str) -> list[str]:
         """Add generated text; returns what may be sent now.
@@ -127,7 +146,9 @@ class Verifier:
         everything = list(range(len(self.passages)))
         cited = self._cited(sentence) or everything
         if not claims or any(supported(claims, self._evidence[i]) for i in cited):
-            self.kept.append(sentence)
+            sentence = self._attributed(sentence)
+            if sentence:
+                self.kept.append(sentence)
             return sentence
         self.unsupported += 1
         elsewhere = [i for i in everything if i not in cited and supported(claims, self._evidence[i])]
@@ -138,6 +159,25 @@ class Verifier:
         if replacement:
             self.kept.append(replacement)
         return replacement
+
+    def _attributed(self, sentence: str) -> str:
+        """The sentence citing the passage that says it (SAYS_IT of its word pairs), where it cites nothing or only
+        passages that do not (NOT_IT); a bare marker right after a sentence just cited to the same passage (the
+        model's "… tháng. [1]") is dropped."""
+        added, self._added = self._added, None
+        cited = self._cited(sentence)
+        if not CITATION.sub("", sentence).strip():
+            return "" if cited and set(cited) == {added} else sentence
+        pairs = _pairs(sentence)
+        if len(pairs) < MIN_PAIRS or LIST_END.search(CITATION.sub("", sentence).rstrip()):
+            return sentence
+        shares = [len(pairs & said) / len(pairs) for said in self._said]
+        best = max(range(len(shares)), key=shares.__getitem__, default=None)
+        if best is None or shares[best] < SAYS_IT or best in cited or any(shares[i] >= NOT_IT for i in cited):
+            return sentence
+        self.attributed += 1
+        self._added = best if not cited else None
+        return _recite(sentence, best + 1)
 
     def _quote(self, sentence: str, claims: list[Quantity], among: list[int]) -> str:
         """The sentence of these passages that shares the most words with `sentence` and states a quantity of

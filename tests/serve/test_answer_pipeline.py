@@ -277,6 +277,15 @@ def test_an_unsupported_number_is_corrected_before_it_is_sent_and_counted(make_p
     assert asyncio.run(fine.answer(QUESTION, [], OPTIONS)).verified
 
 
+def test_an_uncited_copied_sentence_cites_its_passage_in_answers_and_streams(make_pipeline):
+    pipeline, metrics = make_pipeline(ScriptedBackend("Dạ, nhân viên chính thức được nghỉ phép năm 14 ngày mỗi năm."))
+    answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))
+    assert answer.text == "Dạ, nhân viên chính thức được nghỉ phép năm 14 ngày mỗi năm [1]." and answer.verified
+    events = _events(pipeline, QUESTION, [], OPTIONS)
+    assert "".join(e.text for e in events if isinstance(e, DeltaEvent)).strip() == answer.text == events[-1].answer.text
+    assert _counter(metrics, "ragtune_citations_attributed_total") == 2
+
+
 def test_an_answer_with_nothing_supported_becomes_the_not_found_phrase(make_pipeline):
     pipeline, _ = make_pipeline(ScriptedBackend("Mỗi nhân viên được nhận trợ cấp 100% mỗi năm [1]."))
     answer = asyncio.run(pipeline.answer(QUESTION, [], OPTIONS))

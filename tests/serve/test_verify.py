@@ -73,3 +73,26 @@ def test_a_stream_never_sends_an_unchecked_number_and_ends_with_the_same_answer(
 def test_a_whole_answer_is_checked_uncut():
     sentence = "Theo quy định, " + "nhân viên chính thức được nghỉ phép năm theo quy định của công ty " * 3 + "là 14 ngày [1]."
     assert Verifier([LEAVE]).check(sentence) == [sentence]  # a whole answer is checked sentence by sentence, uncut
+
+
+def test_a_copied_sentence_cites_the_passage_that_says_it():
+    """Uncited, or cited after a passage that does not say it: the sentence cites the one that does."""
+    uncited = "Dạ, đơn xin nghỉ gửi trước 3 ngày làm việc."
+    text, v = verify(uncited)
+    assert text == "Dạ, đơn xin nghỉ gửi trước 3 ngày làm việc [1]." and v.attributed == 1 and v.verified
+    text, v = verify("Dạ, khoản chi này do Giám đốc Tài chính phê duyệt [1].")  # [1] is the leave policy
+    assert text == "Dạ, khoản chi này do Giám đốc Tài chính phê duyệt [2]." and v.attributed == 1
+    streamed, _ = verify(uncited + " Văn phòng mở cửa từ 8h30.", pieces=4)
+    assert streamed == "Dạ, đơn xin nghỉ gửi trước 3 ngày làm việc [1]. Văn phòng mở cửa từ 8h30 [2]."
+
+
+def test_attribution_leaves_right_citations_loose_wording_and_list_markers_alone():
+    for answer in (
+        "Dạ, nhân viên được nghỉ 14 ngày phép năm [1].",  # cited to a passage that says part of it
+        "Dạ, anh/chị nên hỏi quản lý trực tiếp.",  # says nothing a passage says
+        "Các bước: đơn xin nghỉ gửi trước 3 ngày làm việc; 3.",  # cut at a list marker
+    ):
+        text, v = verify(answer)
+        assert text == answer and v.attributed == 0
+    text, v = verify("Đơn xin nghỉ gửi trước 3 ngày làm việc. [1]")  # the model's marker after the stop: one citation
+    assert text == "Đơn xin nghỉ gửi trước 3 ngày làm việc [1]." and v.attributed == 1
