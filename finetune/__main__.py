@@ -207,7 +207,7 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         model=peft_model,
         args=training_args,
         train_dataset=tokenized(train_rows),
-        eval_dataset=tokenized(val_rows) or None,
+        eval_dataset=[{**r, "row": i} for i, r in enumerate(tokenized(val_rows))] or None,  # refusal scores by row
         data_collator=pad_collate(tokenizer.pad_token_id),
         callbacks=callbacks,
         refusal_token_ids=refusal_ids if val_rows else None,  # the last validation pass scores refusal too

@@ -19,10 +19,11 @@ def pad_collate(pad_token_id: int):
     Causal attention already keeps every real token from seeing the padding after it, so the model
     needs no padding mask: attention takes its causal fast path (no mask tensor, grouped-query heads
     not repeated), and positions are the default 0..n-1. Padding is never trained (labels -100) and
-    never reaches the LM head (`supervised_loss`).
+    never reaches the LM head (`supervised_loss`). A row's `row` number, where it has one, comes along
+    (the validation pass's sampler reorders rows; its refusal scores are kept by row).
     """
 
-    def collate(rows: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
+    def collate(rows: list[dict]) -> dict[str, torch.Tensor]:
         width = max(len(r["input_ids"]) for r in rows)
         ids = torch.full((len(rows), width), pad_token_id, dtype=torch.long)
         labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
@@ -30,7 +31,10 @@ def pad_collate(pad_token_id: int):
             n = len(r["input_ids"])
             ids[i, :n] = torch.tensor(r["input_ids"])
             labels[i, :n] = torch.tensor(r["labels"])
-        return {"input_ids": ids, "labels": labels}
+        batch = {"input_ids": ids, "labels": labels}
+        if all("row" in r for r in rows):
+            batch["row"] = torch.tensor([r["row"] for r in rows])
+        return batch
 
     return collate
 
@@ -87,28 +91,34 @@ class SupervisedTrainer(Trainer):
     `supervised_loss(num_items=...)` gives it. A per-micro-batch mean there made the gradient
     `grad_accum` times (and under torchrun, also world-size times) too large.
 
-    With `refusal_token_ids`, each validation pass also records every validation row's refusal score
-    (`supervised_loss(first_token_ids=...)`) in `refusal_scores`, in row order, and the step it ran at in
-    `refusal_scores_step`: the calibration after training reads them instead of prefilling every
-    validation prompt again.
+    With `refusal_token_ids`, each validation pass also records the refusal score of every validation row
+    that carries its `row` number (`supervised_loss(first_token_ids=...)`), and the step it ran at in
+    `refusal_scores_step`; `refusal_scores` gives them in row order. The calibration after training reads
+    them instead of prefilling every validation prompt again.
     """
 
     def __init__(self, *args, refusal_token_ids: list[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.refusal_token_ids = refusal_token_ids
-        self.refusal_scores: list[float] = []
         self.refusal_scores_step: int | None = None
+        self._scored: dict[int, float] = {}
+
+    @property
+    def refusal_scores(self) -> list[float]:
+        """The last validation pass's scores in row order (rows 0..n-1; empty unless every row was scored)."""
+        rows = sorted(self._scored)
+        return [self._scored[r] for r in rows] if rows == list(range(len(rows))) else []
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if model.training or self.refusal_token_ids is None:
+        if model.training or self.refusal_token_ids is None or "row" not in inputs:
             loss = supervised_loss(model, inputs, num_items_in_batch)
         else:
             loss, scores = supervised_loss(model, inputs, num_items_in_batch, self.refusal_token_ids)
-            self.refusal_scores.extend(scores)
+            self._scored.update(zip(inputs["row"].tolist(), scores, strict=True))
         return (loss, {"loss": loss}) if return_outputs else loss
 
     def evaluate(self, *args, **kwargs):
-        self.refusal_scores, self.refusal_scores_step = [], None
+        self._scored, self.refusal_scores_step = {}, None
         metrics = super().evaluate(*args, **kwargs)
         self.refusal_scores_step = self.state.global_step
         return metrics

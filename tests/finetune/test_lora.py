@@ -78,7 +78,8 @@ def test_accumulated_micro_batches_make_the_same_step_as_one_batch(tiny_tokenize
 def test_validation_pass_records_the_refusal_scores_a_separate_prefill_gives(tiny_tokenizer, tiny_model_dir, tmp_path):
     """The calibration after training reads each validation row's refusal score from the last validation
     pass (the logits at the row's first answer position) instead of prefilling every prompt again: the
-    scores must be the ones `refusal_scores` gives on the rendered prompts, in row order, padding or not."""
+    scores must be the ones `refusal_scores` gives on the rendered prompts, in row order, padding or not, and
+    whatever order the validation batches come in (training groups them by length)."""
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, TrainingArguments
 
@@ -89,13 +90,14 @@ def test_validation_pass_records_the_refusal_scores_a_separate_prefill_gives(tin
     qa = [("Giờ làm việc?", "Từ 8 giờ 30 [1]."), ("Phụ cấp cho thực tập sinh trực đêm là bao nhiêu?", "Xin lỗi, tài liệu không có."),
           ("Phụ cấp ăn trưa?", "730.000 đồng."), ("Ai duyệt đơn nghỉ phép năm của nhân viên mới?", "Quản lý trực tiếp [1].")]  # fmt: skip
     examples = [Example(q, a) for q, a in qa]
-    rows = [{k: r[k] for k in ("input_ids", "labels")} for r in (tokenize_example(tiny_tokenizer, ex, "SYS") for ex in examples)]
+    rows = [{"input_ids": r["input_ids"], "labels": r["labels"], "row": i}
+            for i, r in enumerate(tokenize_example(tiny_tokenizer, ex, "SYS") for ex in examples)]  # fmt: skip
     torch.manual_seed(0)
     model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
                            LoraConfig(r=2, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))  # fmt: skip
     ids = tiny_tokenizer("Xin", add_special_tokens=False)["input_ids"][:1] + [5]
-    args = TrainingArguments(output_dir=str(tmp_path), per_device_eval_batch_size=3, report_to=[], use_cpu=True,
-                             remove_unused_columns=False, prediction_loss_only=True)  # fmt: skip
+    args = TrainingArguments(output_dir=str(tmp_path), per_device_eval_batch_size=2, report_to=[], use_cpu=True,
+                             remove_unused_columns=False, prediction_loss_only=True, train_sampling_strategy="group_by_length")  # fmt: skip
     trainer = SupervisedTrainer(model=model, args=args, eval_dataset=rows, data_collator=pad_collate(tiny_tokenizer.pad_token_id),
                                 refusal_token_ids=ids)  # fmt: skip
     trainer.evaluate()
