@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from ragtune.citations import CITATION, clean_citations
+from ragtune.evidence import statements
 from ragtune.prompt import Passage, nfc
 from ragtune.quantities import Quantity, quantities
 
@@ -186,7 +187,7 @@ class Verifier:
         units = {c.unit for c in claims}
         best, best_score = "", 0.0
         for i in among:
-            for candidate in split_sentences(self.passages[i].text):
+            for candidate in statements(self.passages[i].text):  # a table row under its header, as quotes have it
                 if not units & {q.unit for q in quantities(candidate)}:
                     continue  # it must state the kind of fact that was wrong, not a neighbouring one
                 score = len(wanted & _words(candidate)) / max(len(_words(sentence)), 1)

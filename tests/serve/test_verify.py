@@ -96,3 +96,10 @@ def test_attribution_leaves_right_citations_loose_wording_and_list_markers_alone
         assert text == answer and v.attributed == 0
     text, v = verify("Đơn xin nghỉ gửi trước 3 ngày làm việc. [1]")  # the model's marker after the stop: one citation
     assert text == "Đơn xin nghỉ gửi trước 3 ngày làm việc [1]." and v.attributed == 1
+
+
+def test_a_wrong_rate_from_a_table_is_replaced_by_its_row_under_the_header():
+    table = Passage("| Thời điểm | Ngày thường | Ngày nghỉ |\n|---|---|---|\n| Ban ngày | 150% | 200% |\n| Ban đêm | 200% | 270% |",
+                    "Làm thêm giờ", "company/lam-them.md")  # fmt: skip
+    text, v = verify("Ban đêm ngày nghỉ: 300% [1].", passages=[table])
+    assert text == "Thời điểm: Ban đêm; Ngày thường: 200%; Ngày nghỉ: 270% [1]" and v.unsupported == 1
