@@ -251,7 +251,8 @@ def run(cfg: Config, resume: bool = False, preview: int = 0, merge: bool = True)
         with reused_memory(device):
             scored = trainer.refusal_scores if trainer.refusal_scores_step == steps_done else []
             final = not training_args.load_best_model_at_end  # else the weights kept may not be the last ones scored
-            reuse = final and len(scored) == len(val_rows) and not any(math.isnan(x) for x in scored)  # one process
+            # under torchrun each process scored a shard: no complete set, so the rows are prefilled again
+            reuse = final and len(scored) == len(val_rows) and not any(math.isnan(x) for x in scored)
             answerability["refusal_score"] = calibrate_refusal(peft_model, tokenizer, val_rows, cfg, scored if reuse else None)
     for score, c in answerability.items():
         log.info("answerability: %s threshold %.4f refuses %.0f%% of %d unanswerable and %.0f%% of %d answerable rows",

@@ -60,13 +60,17 @@ def _recite(sentence: str, n: int) -> str:
     return f"{body[:end]} [{n}]{body[end:]}{sentence[len(sentence.rstrip()) :] or ' '}"
 
 
+def _tokens(text: str) -> list[str]:
+    return WORD.findall(nfc(CITATION.sub(" ", text)).lower())
+
+
 def _words(text: str) -> set[str]:
-    return set(WORD.findall(nfc(CITATION.sub(" ", text)).lower()))
+    return set(_tokens(text))
 
 
 def _pairs(text: str) -> set[tuple[str, str]]:
     """Neighbouring word pairs: a Vietnamese syllable alone ("nhân", "ngày") is in every passage, a pair is not."""
-    words = WORD.findall(nfc(CITATION.sub(" ", text)).lower())
+    words = _tokens(text)
     return set(zip(words, words[1:], strict=False))
 
 
